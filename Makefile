@@ -1,0 +1,41 @@
+# tradeflow: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: install test lint typecheck pytest run demo bench postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+postgres:
+	@bash scripts/ensure-postgres.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install postgres
+	$(BIN)/pytest -q
+
+test: lint typecheck pytest
+
+run: install
+	$(BIN)/tradeflow db upgrade
+	$(BIN)/tradeflow nightly
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

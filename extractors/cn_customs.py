@@ -1,0 +1,340 @@
+"""China GACC English site: preliminary release tables (HTML), scraped with BeautifulSoup.
+
+Index pages `/statics/report/preliminary.html` (current year) and `/statics/report/preliminary{YYYY}.html`
+list one row per table and edition, with a link per published month. Supported tables:
+(4) by country/region, (5) major exports and (6) major imports by quantity and value, CNY and USD editions.
+
+Publisher quirks:
+- as of 2026-04, index links are absolute `http://english.customs.gov.cn/Statics/<uuid>.html` with unquoted
+  href attributes; tradeflow keeps the path and resolves it against the configured base URL.
+- as of 2026-04, January has no link: January and February are released together on the February page.
+- as of 2025, a page's unit line and its title disagreed on the currency; that page is refused.
+- as of 2025, a page's column headers named another month than its title; the title wins (a warning).
+- older pages publish some tables as an image only: refused with an error saying so.
+- published pages never change, so a page's URL and hash identify its release for good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+import pandas as pd
+from bs4 import BeautifulSoup, Tag
+
+from extractors.base import HttpSession, NotPublished, ParseError, Payload, PermanentFetchError, SourceConfig
+from transforms.cn_customs import RAW_COLUMNS, normalize_cn_customs
+
+log = logging.getLogger("tradeflow.extractors.cn_customs")
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+SUPPORTED_TABLES = {"4": "by country/region", "5": "major exports", "6": "major imports"}
+_TITLE_RE = re.compile(
+    r"\((\d+)\)\s*China'?s\s+(.+?),\s*([A-Za-z]{3,9})\.?(?:\s*[-–~]\s*([A-Za-z]{3,9})\.?)?\s*(\d{4})\s*"
+    r"[（(]\s*in\s+(CNY|USD|RMB)\s*[)）]",
+    re.IGNORECASE,
+)
+_INDEX_ROW_RE = re.compile(r"^\s*\((\d+)\).*[（(]\s*in\s+(CNY|USD|RMB)\s*[)）]", re.IGNORECASE)
+_UNIT_RE = re.compile(
+    r"Unit\s*[:：]\s*(CNY|USD|RMB)\s*([\d,]+)?\s*(hundred million|million|billion|thousand)?", re.IGNORECASE
+)
+_WORDS = {"thousand": 10**3, "million": 10**6, "hundred million": 10**8, "billion": 10**9}
+
+
+def _currency(text: str) -> str:
+    return "CNY" if text.upper() in ("CNY", "RMB") else text.upper()
+
+
+def _month_number(text: str) -> int:
+    key = text.strip().lower()[:3]
+    if key not in MONTHS:
+        raise ValueError(f"not a month name: {text!r}")
+    return MONTHS[key]
+
+
+def parse_index(html: bytes, base_url: str) -> dict[tuple[str, str, int], str]:
+    """(table number, edition, month) -> release page URL, resolved against the configured base URL."""
+    soup = BeautifulSoup(html, "lxml")
+    links: dict[tuple[str, str, int], str] = {}
+    for row in soup.find_all("tr"):
+        cells = row.find_all("td")
+        if len(cells) < 2:
+            continue
+        match = _INDEX_ROW_RE.match(cells[0].get_text(" ", strip=True))
+        if not match:
+            continue
+        table, edition = match.group(1), _currency(match.group(2))
+        for anchor in cells[1].find_all("a"):
+            href = anchor.get("href")
+            if not isinstance(href, str) or not href.strip():
+                continue
+            try:
+                month = _month_number(anchor.get_text(strip=True))
+            except ValueError:
+                continue
+            path = urlsplit(href.strip()).path
+            links[(table, edition, month)] = base_url.rstrip("/") + "/" + path.lstrip("/")
+    return links
+
+
+def _grid(table: Tag) -> list[list[str]]:
+    """The table as a rectangular grid of cell texts, with rowspan/colspan cells repeated."""
+    grid: list[list[str]] = []
+    pending: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(table.find_all("tr")):
+        out: list[str] = []
+        c = 0
+        for cell in row.find_all(["td", "th"]):
+            while (r, c) in pending:
+                out.append(pending.pop((r, c)))
+                c += 1
+            text = " ".join(cell.get_text(" ", strip=True).split())
+            colspan = int(str(cell.get("colspan") or 1)) if str(cell.get("colspan") or 1).isdigit() else 1
+            rowspan = int(str(cell.get("rowspan") or 1)) if str(cell.get("rowspan") or 1).isdigit() else 1
+            for dc in range(colspan):
+                out.append(text)
+                for dr in range(1, rowspan):
+                    pending[(r + dr, c + dc)] = text
+            c += colspan
+        while (r, c) in pending:
+            out.append(pending.pop((r, c)))
+            c += 1
+        grid.append(out)
+    return grid
+
+
+_PLACEHOLDERS = frozenset({"", "-", "—", "–", "/", "…"})
+_NUMBER_RE = re.compile(r"^-?[\d,]*\.?\d+$")
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER_RE.match(text.replace(" ", "")))
+
+
+def _classify(header: str) -> tuple[str, int]:
+    """A column header -> (kind, months covered): month / ytd / prior_ytd / yoy / other."""
+    h = header.lower()
+    if "year-on-year" in h or "year on year" in h or "±" in h or "%" in h:
+        return "yoy", 0
+    if re.search(r"\b(19|20)\d{2}\b", h):
+        return "prior_ytd", 0
+    ytd = re.search(r"\b1\s*-\s*(?:to\s*-?\s*)?(\d{1,2})\b", h)
+    if ytd:
+        return "ytd", int(ytd.group(1))
+    single = re.search(r"(?:^|\s)(\d{1,2})(?:\s|$)", h)
+    if single:
+        return "month", int(single.group(1))
+    return "other", 0
+
+
+class CnCustoms:
+    source_id: ClassVar[str] = "cn_customs"
+    payload_ext: ClassVar[str] = "html"
+
+    def scopes(self, config: SourceConfig) -> list[str]:
+        return [f"table{t}:{config.edition.upper()}" for t in (config.tables or ("4", "5", "6"))]
+
+    def index_urls(self, config: SourceConfig, year: int, today: dt.date | None = None) -> list[str]:
+        today = today or dt.date.today()
+        yearly = f"{config.base_url}/statics/report/preliminary{year}.html"
+        current = f"{config.base_url}/statics/report/preliminary.html"
+        return [current, yearly] if year >= today.year else [yearly, current]
+
+    def fetch(self, http: HttpSession, config: SourceConfig, period: dt.date, scope: str) -> list[Payload]:
+        table, edition = scope.removeprefix("table").split(":")
+        if period.month == 1:
+            raise NotPublished(
+                "January is released together with February: its figure comes with the "
+                "February page (period_months 2)",
+                source=self.source_id,
+                period=period,
+            )
+        links: dict[tuple[str, str, int], str] = {}
+        tried: list[str] = []
+        for index_url in self.index_urls(config, period.year):
+            tried.append(index_url)
+            try:
+                _response, body = http.get(index_url, source=self.source_id, period=period)
+            except PermanentFetchError as exc:
+                if exc.status == 404:
+                    continue
+                raise
+            if str(period.year) not in BeautifulSoup(body, "lxml").get_text(" "):
+                continue
+            links = parse_index(body, config.base_url)
+            if (table, edition, period.month) in links:
+                break
+        url = links.get((table, edition, period.month))
+        if url is None:
+            raise NotPublished(
+                f"no link for table ({table}) {edition} on the index pages {tried}",
+                source=self.source_id,
+                period=period,
+                url=tried[-1],
+            )
+        response, body = http.get(url, source=self.source_id, period=period)
+        return [
+            Payload(
+                source=self.source_id,
+                content=body,
+                url=response.url or url,
+                ext="html",
+                period=period,
+                scope=scope,
+            )
+        ]
+
+    def parse(self, payload: Payload) -> pd.DataFrame:
+        soup = BeautifulSoup(payload.content, "lxml")
+        title_text = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
+        match = _TITLE_RE.search(title_text) or _TITLE_RE.search(" ".join(soup.get_text(" ").split()))
+        if not match:
+            raise payload.error(ParseError, 'no release title like "(4) China\'s ..., Mar 2026 (in USD)"')
+        number, subject, first_month, last_month, year, currency = match.groups()
+        if number not in SUPPORTED_TABLES:
+            raise payload.error(
+                ParseError,
+                f'table ({number}) "{subject}" is not supported; supported: '
+                f"{', '.join(f'({k}) {v}' for k, v in SUPPORTED_TABLES.items())}",
+            )
+        title_month = _month_number(last_month or first_month)
+        currency = _currency(currency)
+        tables = [t for t in soup.find_all("table") if len(t.find_all("tr")) >= 3]
+        if not tables:
+            if soup.find("img") is not None:
+                raise payload.error(
+                    ParseError, f"table ({number}) is published as an image, not an HTML table"
+                )
+            raise payload.error(ParseError, "no HTML table on the page")
+        grid = _grid(max(tables, key=lambda t: len(t.find_all("tr"))))
+        unit = next((m for row in grid for cell in row[:3] if (m := _UNIT_RE.search(cell))), None)
+        if unit is None:
+            raise payload.error(ParseError, 'no unit line like "Unit: USD1 Million"')
+        unit_currency = _currency(unit.group(1))
+        if unit_currency != currency:
+            raise payload.error(ParseError, f"title says {currency} but the unit line says {unit.group(0)!r}")
+        multiplier = int((unit.group(2) or "1").replace(",", "")) * _WORDS.get(
+            (unit.group(3) or "").lower(), 1
+        )
+        return self._rows(payload, grid, number, int(year), title_month, currency, multiplier)
+
+    def _rows(
+        self,
+        payload: Payload,
+        grid: list[list[str]],
+        number: str,
+        year: int,
+        title_month: int,
+        currency: str,
+        multiplier: int,
+    ) -> pd.DataFrame:
+        label_cols = 2 if number in ("5", "6") else 1
+
+        def is_data(row: list[str]) -> bool:
+            cells = row[label_cols:]
+            return (
+                len(row) > label_cols + 1
+                and any(_is_number(c) for c in cells)
+                and all(_is_number(c) or c in _PLACEHOLDERS for c in cells)
+            )
+
+        first_data = next((i for i, row in enumerate(grid) if is_data(row)), None)
+        if first_data is None:
+            raise payload.error(ParseError, "no data rows (rows of numbers) in the table")
+        width = len(grid[first_data])
+        # Header rows: those with one cell per column, less the title and unit lines that span them all.
+        headers = [row for row in grid[:first_data] if len(row) == width and len(set(row)) > 1]
+        if not headers:
+            raise payload.error(ParseError, "no header rows with one cell per data column")
+        columns = []
+        for c in range(label_cols, width):
+            parts = list(dict.fromkeys(h[c] for h in headers))
+            text = " | ".join(parts)
+            columns.append((c, text, parts))
+        rows: list[dict[str, object]] = []
+        header_months = set()
+        for c, text, parts in columns:
+            kind, months = _classify(text)
+            if kind == "month":
+                header_months.add(months)
+            if number == "4":
+                flow_text = next((p.lower() for p in parts if "port" in p.lower()), "")
+                flow = (
+                    "total"
+                    if "&" in flow_text or "and" in flow_text
+                    else "export"
+                    if "export" in flow_text
+                    else "import"
+                    if "import" in flow_text
+                    else ""
+                )
+                if kind == "yoy":
+                    flow = {"export & import": "total", "export": "export", "import": "import"}.get(
+                        parts[-1].lower(), flow
+                    )
+                measure = "value" if kind != "yoy" else "yoy_pct"
+            else:
+                flow = "export" if number == "5" else "import"
+                last = parts[-1].lower()
+                measure = "quantity" if "quantity" in last else "value" if "value" in last else "unknown"
+                if kind == "yoy":
+                    measure = f"{measure}_yoy_pct"
+            if not flow or measure.startswith("unknown") or kind == "other":
+                raise payload.error(
+                    ParseError,
+                    f"column {c + 1} header {text!r} is not a known column; expected "
+                    "month, cumulative, year-on-year columns by flow and measure",
+                )
+            columns_meta = {"col": c, "kind": kind, "months": months, "flow": flow, "measure": measure}
+            for r in range(first_data, len(grid)):
+                row = grid[r]
+                if len(row) != width or not row[0].strip() or len(set(row)) == 1:
+                    continue  # spacer rows and notes spanning the whole table
+                figure = row[c].strip()
+                rows.append(
+                    {
+                        "table": number,
+                        "year": year,
+                        "title_month": title_month,
+                        "currency": currency,
+                        "unit_multiplier": multiplier,
+                        "label": row[0].strip(),
+                        "quantity_unit": row[1].strip() if label_cols == 2 else "",
+                        "flow": columns_meta["flow"],
+                        "measure": columns_meta["measure"],
+                        "kind": columns_meta["kind"],
+                        "months": columns_meta["months"],
+                        "figure": figure,
+                    }
+                )
+        if header_months and header_months != {title_month}:
+            log.warning(
+                "%s: column headers name month(s) %s but the title says %s; the title wins <%s>",
+                self.source_id,
+                sorted(header_months),
+                title_month,
+                payload.url,
+            )
+            for row_ in rows:
+                if row_["kind"] in ("month", "ytd"):
+                    row_["months"] = title_month
+        frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
+        bad = frame[~frame["figure"].map(lambda f: _is_number(f) or f in _PLACEHOLDERS)]
+        if not bad.empty:
+            first = bad.iloc[0]
+            raise payload.error(ParseError, f"row {first['label']!r}: {first['figure']!r} is not a number")
+        return frame
+
+    def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
+        return normalize_cn_customs(raw)
+
+
+EXTRACTOR = CnCustoms()

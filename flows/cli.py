@@ -1,0 +1,195 @@
+"""The `tradeflow` command line (also `python -m flows`). Thin: argument parsing and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from extractors.base import TradeflowError, redact_text
+from flows.settings import SOURCE_IDS, Settings, get_settings
+from transforms.canonical import format_canonical
+from transforms.schema import SchemaError
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import upgrade
+
+log = logging.getLogger("tradeflow")
+
+
+def _engine(settings: Settings, migrate: bool = True) -> Engine:
+    engine = create_warehouse_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    return engine
+
+
+def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
+    print(f"{'source':<12} {'enabled':<8} {'key':<10} base URL")
+    for source in SOURCE_IDS:
+        enabled = "yes" if source in settings.sources else "no"
+        key = "not used" if source == "cn_customs" else "set" if settings.api_key(source) else "not set"
+        print(f"{source:<12} {enabled:<8} {key:<10} {settings.base_url(source)}")
+    return 0
+
+
+def _cmd_parse(_settings: Settings, args: argparse.Namespace) -> int:
+    from flows.local import parse_files
+
+    rows = parse_files(args.source, [Path(p) for p in args.files])
+    sys.stdout.write(format_canonical(rows, args.format))
+    return 0
+
+
+def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.local import ingest_file
+
+    engine = _engine(settings)
+    failures = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            load = ingest_file(engine, settings.data_dir, args.source, path)
+        except (TradeflowError, SchemaError, OSError) as exc:
+            failures += 1
+            print(f"FAILED {args.source} {path}: {_one_line(exc, settings)}", file=sys.stderr)
+            continue
+        r = load.result
+        print(
+            f"{r.state:<9} {args.source} {path.name}: {r.rows} rows, {r.inserted} new, {r.updated} revised, "
+            f"release {r.release_id}"
+        )
+    return 1 if failures else 0
+
+
+def _cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings, migrate=False)
+    before, after = upgrade(engine)
+    if before == after:
+        print(f"database {_safe_db(settings)} is up to date (revision {after})")
+    else:
+        print(f"database {_safe_db(settings)} upgraded from {before or 'empty'} to {after}")
+    return 0
+
+
+def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.status import render_status
+
+    engine = _engine(settings)
+    sys.stdout.write(render_status(engine, args.format))
+    return 0
+
+
+def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.pipeline import run_nightly_cli
+
+    return run_nightly_cli(settings, sources=args.source or None)
+
+
+def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.pipeline import run_backfill_cli
+
+    return run_backfill_cli(
+        settings,
+        start=args.start,
+        end=args.end,
+        sources=args.source or None,
+        force=args.force,
+        dry_run=args.dry_run,
+        offline=args.offline,
+    )
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.deployments import serve_deployments
+
+    serve_deployments(settings)
+    return 0
+
+
+def _safe_db(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _one_line(exc: BaseException, settings: Settings) -> str:
+    text = " ".join(str(exc).split())
+    return redact_text(text, settings.secrets())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tradeflow", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("sources", help="list sources: enabled, key configured, base URL")
+
+    p = sub.add_parser("parse", help="raw payload files -> canonical rows on stdout")
+    p.add_argument("--source", required=True, choices=[*SOURCE_IDS, "canonical"])
+    p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.add_argument("files", nargs="+")
+
+    p = sub.add_parser("ingest-file", help="parse and upsert local release files, with lineage")
+    p.add_argument("--source", required=True, choices=[*SOURCE_IDS, "canonical"])
+    p.add_argument("files", nargs="+")
+
+    p = sub.add_parser("nightly", help="run the nightly flow now")
+    p.add_argument("--source", action="append", choices=SOURCE_IDS)
+
+    p = sub.add_parser("backfill", help="load a range of months")
+    p.add_argument("--start", required=True, metavar="YYYY-MM")
+    p.add_argument("--end", required=True, metavar="YYYY-MM")
+    p.add_argument("--source", action="append", choices=SOURCE_IDS)
+    p.add_argument("--force", action="store_true", help="re-load payloads even when unchanged")
+    p.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch nothing")
+    p.add_argument("--offline", action="store_true", help="rebuild from the raw archive, no network")
+
+    p = sub.add_parser("status", help="month x source grid and freshness")
+    p.add_argument("--format", default="table", choices=["table", "json"])
+
+    sub.add_parser("serve", help="serve the deployments (nightly schedule + backfill)")
+
+    p = sub.add_parser("db", help="database administration")
+    p.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+COMMANDS = {
+    "sources": _cmd_sources,
+    "parse": _cmd_parse,
+    "ingest-file": _cmd_ingest_file,
+    "nightly": _cmd_nightly,
+    "backfill": _cmd_backfill,
+    "status": _cmd_status,
+    "serve": _cmd_serve,
+    "db": _cmd_db,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        print(f"tradeflow: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](settings, args)
+    except (TradeflowError, SchemaError) as exc:
+        print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

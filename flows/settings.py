@@ -1,0 +1,140 @@
+"""Settings: the one place that reads the environment and `tradeflow.toml`.
+
+Precedence, highest first: explicit arguments, `TRADEFLOW_*` environment variables, the TOML file
+(`TRADEFLOW_CONFIG`, default `./tradeflow.toml`), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SOURCE_IDS: tuple[str, ...] = ("un_comtrade", "kr_customs", "cn_customs", "us_census")
+
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "un_comtrade": "https://comtradeapi.un.org",
+    "kr_customs": "https://apis.data.go.kr/1220000",
+    "cn_customs": "http://english.customs.gov.cn",
+    "us_census": "https://api.census.gov/data/timeseries/intltrade",
+}
+
+
+class Watch(BaseModel):
+    """What to follow for one source. Countries are ISO 3166-1 alpha-3 (`WLD` = world)."""
+
+    reporters: list[str] = Field(default_factory=list)
+    partners: list[str] = Field(default_factory=list)
+    commodities: list[str] = Field(default_factory=list)
+    first_month: str = "2024-01"
+    tables: list[str] = Field(default_factory=list)
+    edition: str = "USD"
+
+
+def _default_watchlist() -> dict[str, Watch]:
+    semis = ["TOTAL", "85", "8541", "8542"]
+    return {
+        "un_comtrade": Watch(reporters=["KOR", "CHN"], partners=["WLD", "CHN", "KOR"], commodities=semis),
+        "kr_customs": Watch(reporters=["KOR"], partners=["WLD", "CHN"], commodities=["8541", "8542"]),
+        "cn_customs": Watch(reporters=["CHN"], tables=["4", "5", "6"], edition="USD"),
+        "us_census": Watch(reporters=["USA"], partners=["KOR", "CHN"], commodities=["85", "8541", "8542"]),
+    }
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("TRADEFLOW_CONFIG", "tradeflow.toml"))
+
+
+class Settings(BaseSettings):
+    """Typed settings. Field names map to `TRADEFLOW_<NAME>` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADEFLOW_", extra="ignore")
+
+    database_url: str = "sqlite:///data/tradeflow.db"
+    data_dir: Path = Path("data")
+    sources: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SOURCE_IDS))
+
+    un_comtrade_base_url: str = DEFAULT_BASE_URLS["un_comtrade"]
+    kr_customs_base_url: str = DEFAULT_BASE_URLS["kr_customs"]
+    cn_customs_base_url: str = DEFAULT_BASE_URLS["cn_customs"]
+    us_census_base_url: str = DEFAULT_BASE_URLS["us_census"]
+
+    un_comtrade_api_key: SecretStr | None = None
+    kr_customs_service_key: SecretStr | None = None
+    us_census_api_key: SecretStr | None = None
+
+    http_connect_timeout_s: float = 10.0
+    http_read_timeout_s: float = 60.0
+    http_max_retries: int = 4
+    http_backoff_s: float = 2.0
+    http_max_response_bytes: int = 200 * 1024 * 1024
+    min_interval_s: dict[str, float] = Field(
+        default_factory=lambda: {"un_comtrade": 1.1, "kr_customs": 0.2, "cn_customs": 2.0, "us_census": 0.5}
+    )
+
+    watchlist: dict[str, Watch] = Field(default_factory=_default_watchlist)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(SOURCE_IDS))
+        if unknown:
+            raise ValueError(f"unknown source id(s) {unknown}; known: {list(SOURCE_IDS)}")
+        return value
+
+    @field_validator("watchlist", mode="after")
+    @classmethod
+    def _fill_watchlist(cls, value: dict[str, Watch]) -> dict[str, Watch]:
+        """A TOML file that names one source keeps the defaults of the others."""
+        merged = _default_watchlist()
+        merged.update(value)
+        return merged
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml, file_secret_settings)
+
+    def base_url(self, source: str) -> str:
+        return str(getattr(self, f"{source}_base_url")).rstrip("/")
+
+    def api_key(self, source: str) -> str | None:
+        field = {
+            "un_comtrade": self.un_comtrade_api_key,
+            "kr_customs": self.kr_customs_service_key,
+            "us_census": self.us_census_api_key,
+        }.get(source)
+        return field.get_secret_value() if field is not None else None
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for redaction."""
+        return [key for source in SOURCE_IDS if (key := self.api_key(source))]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

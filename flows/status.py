@@ -1,0 +1,105 @@
+"""The month-by-source grid and per-source freshness, read from `ingest_status`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    source: str
+    scope: str
+    period: str
+    state: str
+    rows: int
+    last_checked: str
+    last_changed: str | None
+    message: str
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_cells(engine: Engine) -> list[Cell]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT source, scope, period, state, rows, last_checked, last_changed, message"
+                " FROM ingest_status ORDER BY source, period, scope"
+            )
+        ).all()
+    return [
+        Cell(
+            r.source,
+            r.scope,
+            str(_iso(r.period))[:7],
+            r.state,
+            int(r.rows),
+            str(_iso(r.last_checked)),
+            _iso(r.last_changed),
+            r.message,
+        )
+        for r in rows
+    ]
+
+
+def freshness(cells: list[Cell]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for cell in cells:
+        entry = out.setdefault(
+            cell.source, {"last_loaded_month": None, "last_checked": None, "last_changed": None, "failed": 0}
+        )
+        if cell.state in ("loaded", "unchanged") and (entry["last_loaded_month"] or "") < cell.period:
+            entry["last_loaded_month"] = cell.period
+        if (entry["last_checked"] or "") < cell.last_checked:
+            entry["last_checked"] = cell.last_checked
+        if cell.last_changed and (entry["last_changed"] or "") < cell.last_changed:
+            entry["last_changed"] = cell.last_changed
+        entry["failed"] += cell.state == "failed"
+    return out
+
+
+def grid(cells: list[Cell]) -> dict[str, dict[str, str]]:
+    """period -> source -> worst state over the source's scopes (failed > not_published > loaded > unchanged)."""
+    order = {"failed": 3, "not_published": 2, "loaded": 1, "unchanged": 0}
+    out: dict[str, dict[str, str]] = {}
+    for cell in cells:
+        row = out.setdefault(cell.period, {})
+        current = row.get(cell.source)
+        if current is None or order.get(cell.state, 0) > order.get(current, 0):
+            row[cell.source] = cell.state
+    return dict(sorted(out.items()))
+
+
+def render_status(engine: Engine, fmt: str) -> str:
+    cells = read_cells(engine)
+    if fmt == "json":
+        doc = {"grid": grid(cells), "freshness": freshness(cells), "cells": [asdict(c) for c in cells]}
+        return json.dumps(doc, indent=1) + "\n"
+    table = grid(cells)
+    sources = sorted({c.source for c in cells})
+    if not sources:
+        return "nothing checked yet: run `tradeflow nightly` or `tradeflow backfill`\n"
+    lines = ["month    " + " ".join(f"{s:<13}" for s in sources)]
+    for period, row in table.items():
+        lines.append(f"{period}  " + " ".join(f"{row.get(s, '-'):<13}" for s in sources))
+    lines.append("")
+    lines.append(f"{'source':<13} {'last loaded':<12} {'last checked':<26} {'last changed':<26} failed")
+    for source, f in freshness(cells).items():
+        lines.append(
+            f"{source:<13} {f['last_loaded_month'] or '-':<12} {f['last_checked'] or '-':<26} "
+            f"{f['last_changed'] or '-':<26} {f['failed']}"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,110 @@
+"""Shared fixtures: warehouses on SQLite and PostgreSQL, the real-release folder, fixture files."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import upgrade
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+REAL = ROOT.parent / "shared" / "real-releases"
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN_URL = os.environ.get(
+    "TRADEFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+_PG_PROBLEM: str | bool | None = False
+
+
+def require_postgres() -> None:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _postgres_available()
+    if _PG_PROBLEM:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true and is not reachable: {_PG_PROBLEM}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {_PG_PROBLEM}")
+
+
+@pytest.fixture
+def real_releases() -> Path:
+    if not REAL.is_dir():
+        if IN_CI:
+            pytest.fail(f"{REAL} is missing: real-payload tests must run under CI=true")
+        pytest.skip(f"{REAL} is absent (a fresh clone without ../shared): real-payload tests skipped")
+    return REAL
+
+
+@pytest.fixture
+def fixture_bytes() -> FixtureReader:
+    return FixtureReader()
+
+
+class FixtureReader:
+    def __call__(self, name: str) -> bytes:
+        return (FIXTURES / name).read_bytes()
+
+
+def _pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_ADMIN_URL else "?"
+    return f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
+    require_postgres()
+    schema = f"tf_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _pg_schema_url(schema)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'warehouse.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The same test on the embedded SQLite default and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = create_warehouse_engine(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,79 @@
+"""Small builders shared by tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from warehouse.upsert import ReleaseInfo, utcnow
+
+
+def canonical_frame(n: int, *, source: str = "test_src", seed: int = 0) -> pd.DataFrame:
+    """n distinct canonical rows (HS6 codes x partners x months), deterministic."""
+    partners = ["CHN", "USA", "JPN", "DEU", "VNM"]
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "source": source,
+                "reporter": "KOR",
+                "partner": partners[i % len(partners)],
+                "flow": "export" if (i // len(partners)) % 2 == 0 else "import",
+                "commodity_system": "HS",
+                "commodity_code": f"{850000 + (i // 10):06d}",
+                "commodity_name": f"item {i // 10}",
+                "period": dt.date(2026, 1, 1),
+                "period_months": 1,
+                "value": float(1000 + i * 7 + seed),
+                "currency": "USD",
+                "valuation": "FOB",
+                "net_weight_kg": float(i),
+                "quantity": None,
+                "quantity_unit": None,
+                "provisional": False,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    assert not frame.duplicated(subset=["partner", "flow", "commodity_code"]).any()
+    return frame
+
+
+def release_info(
+    content: bytes,
+    *,
+    scope: str = "file:test.csv",
+    period: dt.date = dt.date(2026, 1, 1),
+    source: str = "canonical",
+) -> ReleaseInfo:
+    return ReleaseInfo(
+        source=source,
+        scope=scope,
+        period=period,
+        url="file:///tmp/test.csv",
+        sha256=hashlib.sha256(content).hexdigest(),
+        bytes=len(content),
+        fetched_at=utcnow(),
+    )
+
+
+def table_rows(engine: Engine, table: str, order: str = "id") -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}"))]
+
+
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def snapshot(engine: Engine) -> dict[str, list[dict[str, object]]]:
+    """Every row of every tradeflow table: for asserting "exactly as before"."""
+    return {
+        "release": table_rows(engine, "release"),
+        "trade_flow": table_rows(engine, "trade_flow"),
+        "trade_flow_revision": table_rows(engine, "trade_flow_revision"),
+        "ingest_status": table_rows(engine, "ingest_status", order="source, scope, period"),
+    }

@@ -1,0 +1,176 @@
+"""Warehouse integration tests: every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Connection, Engine, inspect
+
+from flows.local import ingest_file
+from tests.helpers import canonical_frame, count, release_info, snapshot, table_rows
+from transforms.canonical import format_canonical
+from transforms.schema import SchemaError
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import current_revision, head_revision, upgrade
+from warehouse.upsert import upsert_release
+
+TABLES = {"trade_flow", "trade_flow_revision", "release", "ingest_status"}
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> Path:
+    from transforms.schema import validate_canonical
+
+    path.write_text(format_canonical(validate_canonical(frame), "csv"), encoding="utf-8")
+    return path
+
+
+def test_migrations_from_empty_and_twice_is_a_noop(db_url: str) -> None:
+    engine = create_warehouse_engine(db_url)
+    assert current_revision(engine) is None
+    before, after = upgrade(engine)
+    assert (before, after) == (None, head_revision())
+    assert set(inspect(engine).get_table_names()) >= TABLES
+    assert upgrade(engine) == (head_revision(), head_revision())
+    assert set(inspect(engine).get_table_names()) >= TABLES
+    engine.dispose()
+
+
+def test_same_file_twice_writes_nothing_the_second_time(engine: Engine, tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "release.csv", canonical_frame(1000))
+    first = ingest_file(engine, tmp_path / "data", "canonical", path).result
+    assert (first.state, first.inserted, first.updated) == ("loaded", 1000, 0)
+    before = snapshot(engine)
+
+    second = ingest_file(engine, tmp_path / "data", "canonical", path).result
+    assert (second.state, second.inserted, second.updated) == ("unchanged", 0, 0)
+    after = snapshot(engine)
+    assert after["trade_flow"] == before["trade_flow"]
+    assert after["release"] == before["release"]
+    assert after["trade_flow_revision"] == []
+    (status,) = after["ingest_status"]
+    assert status["state"] == "unchanged"
+    assert status["last_changed"] == before["ingest_status"][0]["last_changed"]
+
+
+def test_three_changed_values_make_exactly_three_revisions(engine: Engine, tmp_path: Path) -> None:
+    frame = canonical_frame(1000)
+    path = _write_csv(tmp_path / "release.csv", frame)
+    ingest_file(engine, tmp_path / "data", "canonical", path)
+    before = {r["id"]: r for r in table_rows(engine, "trade_flow")}
+
+    changed = frame.copy()
+    for i in (5, 500, 999):
+        changed.loc[i, "value"] = changed.loc[i, "value"] + 1234.5
+    path = _write_csv(tmp_path / "release.csv", changed)
+    result = ingest_file(engine, tmp_path / "data", "canonical", path).result
+    assert (result.state, result.inserted, result.updated) == ("loaded", 0, 3)
+
+    revisions = table_rows(engine, "trade_flow_revision")
+    assert len(revisions) == 3
+    after = {r["id"]: r for r in table_rows(engine, "trade_flow")}
+    moved = {i for i in after if after[i]["updated_at"] != before[i]["updated_at"]}
+    assert moved == {r["trade_flow_id"] for r in revisions}
+    for rev in revisions:
+        row_before, row_after = before[rev["trade_flow_id"]], after[rev["trade_flow_id"]]
+        assert rev["old_value"] == row_before["value"]
+        assert rev["new_value"] == row_before["value"] + 1234.5 == row_after["value"]
+        assert row_after["first_value"] == row_before["value"]
+        assert row_after["first_release_id"] == row_before["release_id"]
+        assert row_after["release_id"] == result.release_id == rev["release_id"]
+        assert rev["old_release_id"] == row_before["release_id"]
+    assert len(after) == 1000
+
+
+@pytest.mark.parametrize(
+    ("column", "bad"),
+    [
+        ("flow", "sideways"),
+        ("currency", "XYZ"),
+        ("value", "12,3x"),
+        ("period_months", "13"),
+        ("commodity_code", "85A2"),
+        ("partner", "korea"),
+    ],
+)
+def test_a_violation_writes_nothing(engine: Engine, tmp_path: Path, column: str, bad: str) -> None:
+    ingest_file(engine, tmp_path / "data", "canonical", _write_csv(tmp_path / "ok.csv", canonical_frame(20)))
+    before = snapshot(engine)
+    frame = canonical_frame(20, seed=1).astype({column: object})
+    text = format_canonical(frame, "csv").splitlines()
+    header = text[0].split(",")
+    cells = text[7].split(",")
+    cells[header.index(column)] = f'"{bad}"' if "," in bad else bad
+    text[7] = ",".join(cells)
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as err:
+        ingest_file(engine, tmp_path / "data", "canonical", path)
+    assert column in str(err.value)
+    assert snapshot(engine) == before
+
+
+def test_duplicate_key_is_rejected_with_the_key_named(engine: Engine) -> None:
+    frame = canonical_frame(10)
+    frame = pd.concat([frame, frame.iloc[[3]]], ignore_index=True)
+    with pytest.raises(SchemaError) as err:
+        upsert_release(engine, frame, release_info(b"dup"))
+    message = str(err.value)
+    assert "more than once" in message and f"commodity_code={frame.iloc[3]['commodity_code']}" in message
+    assert count(engine, "trade_flow") == count(engine, "release") == count(engine, "ingest_status") == 0
+
+
+def test_failure_inside_the_transaction_leaves_the_database_as_before(engine: Engine) -> None:
+    upsert_release(engine, canonical_frame(200), release_info(b"one"))
+    before = snapshot(engine)
+    changed = canonical_frame(300, seed=5)  # 200 revised + 100 new
+
+    def explode(_conn: Connection) -> None:
+        raise RuntimeError("injected failure after every write of the release")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        upsert_release(engine, changed, release_info(b"two"), before_commit=explode)
+    assert snapshot(engine) == before
+    result = upsert_release(engine, changed, release_info(b"two"))
+    assert (result.inserted, result.updated) == (100, 200)
+
+
+def test_parse_and_ingest_file_round_trip_through_the_cli(tmp_path: Path, db_url: str) -> None:
+    frame = canonical_frame(25)
+    frame.loc[0, "commodity_code"] = "010121"  # leading zero must survive
+    source = _write_csv(tmp_path / "in.csv", frame)
+    env = {
+        "TRADEFLOW_DATABASE_URL": db_url,
+        "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
+        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+        "PATH": "/usr/bin:/bin",
+    }
+    cli = [sys.executable, "-m", "flows"]
+    parsed = subprocess.run(
+        [*cli, "parse", "--source", "canonical", str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert parsed.stdout == source.read_text(encoding="utf-8")
+    loaded = subprocess.run(
+        [*cli, "ingest-file", "--source", "canonical", str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert "loaded" in loaded.stdout and "25 new" in loaded.stdout
+    engine = create_warehouse_engine(db_url)
+    rows = table_rows(engine, "trade_flow")
+    assert len(rows) == 25 and rows[0]["commodity_code"] == "010121"
+    (release,) = table_rows(engine, "release")
+    import hashlib
+
+    assert release["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert Path(str(release["raw_path"])).read_bytes() == source.read_bytes()
+    engine.dispose()

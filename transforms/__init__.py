@@ -1,0 +1,1 @@
+"""Pure pandas transforms: raw publisher rows -> canonical rows. No I/O here."""

@@ -1,0 +1,1 @@
+"""The SQL warehouse: tables, engine factory, migrations, and the revision-keeping upsert."""

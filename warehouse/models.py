@@ -1,0 +1,136 @@
+"""SQLModel tables. Names and columns are the public data contract (see README, "Data contract")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+TRADE_FLOW_KEY = (
+    "source",
+    "reporter",
+    "partner",
+    "flow",
+    "commodity_system",
+    "commodity_code",
+    "period",
+    "period_months",
+    "currency",
+)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _id_column() -> Column[int]:
+    return Column(ID_TYPE, primary_key=True, autoincrement=True)
+
+
+def _ref(target: str, nullable: bool = False) -> Column[int]:
+    return Column(ID_TYPE, ForeignKey(target), nullable=nullable)
+
+
+def _utc_column(nullable: bool = False) -> Column[dt.datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Release(SQLModel, table=True):
+    """One fetched (or loaded) payload: where it came from and what it held."""
+
+    __tablename__ = "release"
+    __table_args__ = (Index("ix_release_source_scope_period", "source", "scope", "period"),)
+
+    id: int | None = Field(default=None, sa_column=_id_column())
+    source: str = Field(max_length=40)
+    scope: str = Field(max_length=200)
+    period: dt.date
+    url: str = Field(max_length=2000)
+    fetched_at: dt.datetime = Field(sa_column=_utc_column())
+    published_at: dt.datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    sha256: str = Field(max_length=64)
+    bytes: int
+    rows: int
+    raw_path: str | None = Field(default=None, max_length=1000)
+
+
+class TradeFlow(SQLModel, table=True):
+    """One figure: the latest published value, with the first one kept beside it."""
+
+    __tablename__ = "trade_flow"
+    __table_args__ = (UniqueConstraint(*TRADE_FLOW_KEY, name="uq_trade_flow_key"),)
+
+    id: int | None = Field(default=None, sa_column=_id_column())
+    source: str = Field(max_length=40)
+    reporter: str = Field(max_length=60)
+    partner: str = Field(max_length=60)
+    flow: str = Field(max_length=12)
+    commodity_system: str = Field(max_length=8)
+    commodity_code: str = Field(max_length=80)
+    commodity_name: str = Field(default="", sa_column=Column(Text, nullable=False))
+    period: dt.date
+    period_months: int
+    value: float = Field(sa_column=Column(Double, nullable=False))
+    currency: str = Field(max_length=3)
+    valuation: str = Field(default="", max_length=3)
+    net_weight_kg: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
+    quantity: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
+    quantity_unit: str | None = Field(default=None, max_length=40)
+    provisional: bool = False
+    first_value: float = Field(sa_column=Column(Double, nullable=False))
+    first_release_id: int = Field(sa_column=_ref("release.id"))
+    release_id: int = Field(sa_column=_ref("release.id"))
+    first_seen_at: dt.datetime = Field(sa_column=_utc_column())
+    updated_at: dt.datetime = Field(sa_column=_utc_column())
+
+
+class TradeFlowRevision(SQLModel, table=True):
+    """Append-only: one row each time a stored figure changed."""
+
+    __tablename__ = "trade_flow_revision"
+    __table_args__ = (Index("ix_trade_flow_revision_flow", "trade_flow_id"),)
+
+    id: int | None = Field(default=None, sa_column=_id_column())
+    trade_flow_id: int = Field(sa_column=_ref("trade_flow.id"))
+    old_value: float = Field(sa_column=Column(Double, nullable=False))
+    new_value: float = Field(sa_column=Column(Double, nullable=False))
+    old_net_weight_kg: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
+    new_net_weight_kg: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
+    old_quantity: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
+    new_quantity: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
+    old_provisional: bool
+    new_provisional: bool
+    old_release_id: int = Field(sa_column=_ref("release.id"))
+    release_id: int = Field(sa_column=_ref("release.id"))
+    revised_at: dt.datetime = Field(sa_column=_utc_column())
+
+
+class IngestStatus(SQLModel, table=True):
+    """The month-by-source grid: what happened the last time each (source, scope, period) was checked."""
+
+    __tablename__ = "ingest_status"
+
+    source: str = Field(primary_key=True, max_length=40)
+    scope: str = Field(primary_key=True, max_length=200)
+    period: dt.date = Field(primary_key=True)
+    state: str = Field(max_length=16)
+    last_checked: dt.datetime = Field(sa_column=_utc_column())
+    last_changed: dt.datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    rows: int = 0
+    message: str = Field(default="", max_length=4000)
+    release_id: int | None = Field(default=None, sa_column=_ref("release.id", nullable=True))
+    sha256: str | None = Field(default=None, max_length=64)
+
+
+INGEST_STATES = ("loaded", "unchanged", "not_published", "failed")

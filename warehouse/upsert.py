@@ -1,0 +1,327 @@
+"""The upsert: one release's canonical rows into `trade_flow`, keeping every revision, in one transaction.
+
+Set-based on both databases: the rows go into a temporary staging table (COPY on PostgreSQL, one
+executemany on SQLite); changed figures are captured into `trade_flow_revision` with their old values,
+then one `INSERT ... ON CONFLICT DO UPDATE ... WHERE <something differs>` inserts new figures and updates
+changed ones. Unchanged figures are not written at all. The release row and the ingest_status row commit
+in the same transaction, so a crash at any moment leaves the database as it was before the release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from transforms.schema import CANONICAL_COLUMNS, KEY_COLUMNS, validate_canonical
+
+# Columns whose change makes a new revision of a figure.
+MEASURE_COLUMNS = ("value", "valuation", "net_weight_kg", "quantity", "quantity_unit", "provisional")
+_STAGE = "tradeflow_stage"
+_CHANGED = "tradeflow_changed"
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """Where a payload came from. `url` must already have its secrets removed."""
+
+    source: str
+    scope: str
+    period: dt.date
+    url: str
+    sha256: str
+    bytes: int
+    fetched_at: dt.datetime
+    published_at: dt.datetime | None = None
+    raw_path: str | None = None
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    release_id: int
+    state: str
+    rows: int
+    inserted: int
+    updated: int
+
+    @property
+    def revisions(self) -> int:
+        return self.updated
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.inserted - self.updated
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _stage_ddl(dialect: str) -> str:
+    real = "DOUBLE PRECISION" if dialect == "postgresql" else "REAL"
+    boolean = "BOOLEAN" if dialect == "postgresql" else "INTEGER"
+    types = {
+        "period": "DATE",
+        "period_months": "INTEGER",
+        "value": real,
+        "net_weight_kg": real,
+        "quantity": real,
+        "provisional": boolean,
+    }
+    cols = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in CANONICAL_COLUMNS)
+    suffix = " ON COMMIT DROP" if dialect == "postgresql" else ""
+    return f"CREATE TEMPORARY TABLE {_STAGE} ({cols}){suffix}"
+
+
+def _none_if_nan(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _rows(frame: pd.DataFrame, sqlite: bool) -> Iterator[tuple[Any, ...]]:
+    floats = {CANONICAL_COLUMNS.index(c) for c in ("net_weight_kg", "quantity")}
+    period_idx = CANONICAL_COLUMNS.index("period")
+    bool_idx = CANONICAL_COLUMNS.index("provisional")
+    for row in frame.itertuples(index=False, name=None):
+        out = list(row)
+        for i in floats:
+            out[i] = _none_if_nan(out[i])
+        out[bool_idx] = bool(out[bool_idx])
+        if sqlite:
+            out[period_idx] = out[period_idx].isoformat()
+            out[bool_idx] = int(out[bool_idx])
+        yield tuple(out)
+
+
+def _stage_rows(conn: Connection, frame: pd.DataFrame) -> None:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_STAGE}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_CHANGED}")
+    conn.exec_driver_sql(_stage_ddl(dialect))
+    cols = ", ".join(CANONICAL_COLUMNS)
+    if dialect == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in _rows(frame, sqlite=False):
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in CANONICAL_COLUMNS)
+        raw = conn.connection.driver_connection
+        raw.executemany(f"INSERT INTO temp.{_STAGE} ({cols}) VALUES ({marks})", _rows(frame, sqlite=True))  # type: ignore[union-attr]
+
+
+def _differs(dialect: str, left: str, right: str) -> str:
+    if dialect == "postgresql":
+        lcols = ", ".join(f"{left}.{c}" for c in MEASURE_COLUMNS)
+        rcols = ", ".join(f"{right}.{c}" for c in MEASURE_COLUMNS)
+        return f"({lcols}) IS DISTINCT FROM ({rcols})"
+    return "(" + " OR ".join(f"{left}.{c} IS NOT {right}.{c}" for c in MEASURE_COLUMNS) + ")"
+
+
+def _lock_sources(conn: Connection, sources: list[str]) -> None:
+    """PostgreSQL: one writer per source at a time, across processes and machines.
+
+    Two releases of the same source may touch the same figures (a nightly and a backfill of one month);
+    serialising them per source makes the revision capture exact. Sorted to rule out deadlocks.
+    """
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: BEGIN IMMEDIATE already admits one writer at a time.
+    for source in sorted(set(sources)):
+        key = zlib.crc32(f"tradeflow:{source}".encode())
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _find_release(conn: Connection, info: ReleaseInfo) -> int | None:
+    row = conn.execute(
+        text(
+            "SELECT id, sha256 FROM release WHERE source = :s AND scope = :sc AND period = :p "
+            "ORDER BY id DESC LIMIT 1"
+        ),
+        {"s": info.source, "sc": info.scope, "p": info.period},
+    ).first()
+    if row is not None and row.sha256 == info.sha256:
+        return int(row.id)
+    return None
+
+
+def _insert_release(conn: Connection, info: ReleaseInfo, rows: int) -> int:
+    result = conn.execute(
+        text(
+            "INSERT INTO release (source, scope, period, url, fetched_at, published_at, sha256, bytes, rows,"
+            " raw_path) VALUES (:source, :scope, :period, :url, :fetched_at, :published_at, :sha256, :bytes,"
+            " :rows, :raw_path) RETURNING id"
+        ),
+        {
+            "source": info.source,
+            "scope": info.scope,
+            "period": info.period,
+            "url": info.url,
+            "fetched_at": info.fetched_at,
+            "published_at": info.published_at,
+            "sha256": info.sha256,
+            "bytes": info.bytes,
+            "rows": rows,
+            "raw_path": info.raw_path,
+        },
+    )
+    return int(result.scalar_one())
+
+
+def _merge(conn: Connection, release_id: int, now: dt.datetime) -> tuple[int, int]:
+    """Capture revisions, then insert-or-update in one statement. Returns (inserted, updated)."""
+    dialect = conn.dialect.name
+    join = " AND ".join(f"t.{c} = s.{c}" for c in KEY_COLUMNS)
+    temp = "" if dialect == "postgresql" else "temp."
+    on_commit = " ON COMMIT DROP" if dialect == "postgresql" else ""
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_CHANGED}{on_commit} AS "
+        f"SELECT t.id AS trade_flow_id, t.value AS old_value, s.value AS new_value, "
+        f"t.net_weight_kg AS old_net_weight_kg, s.net_weight_kg AS new_net_weight_kg, "
+        f"t.quantity AS old_quantity, s.quantity AS new_quantity, "
+        f"t.provisional AS old_provisional, s.provisional AS new_provisional, t.release_id AS old_release_id "
+        f"FROM {temp}{_STAGE} s JOIN trade_flow t ON {join} WHERE {_differs(dialect, 't', 's')}"
+    )
+    params = {"rid": release_id, "now": now}
+    updated = conn.execute(
+        text(
+            "INSERT INTO trade_flow_revision (trade_flow_id, old_value, new_value, old_net_weight_kg,"
+            " new_net_weight_kg, old_quantity, new_quantity, old_provisional, new_provisional,"
+            " old_release_id, release_id, revised_at)"
+            " SELECT trade_flow_id, old_value, new_value, old_net_weight_kg, new_net_weight_kg, old_quantity,"
+            f" new_quantity, old_provisional, new_provisional, old_release_id, :rid, :now FROM {temp}{_CHANGED}"
+        ),
+        params,
+    ).rowcount
+    cols = ", ".join(CANONICAL_COLUMNS)
+    key = ", ".join(KEY_COLUMNS)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in (*MEASURE_COLUMNS, "commodity_name"))
+    where = "WHERE true" if dialect == "sqlite" else ""
+    written = conn.execute(
+        text(
+            f"INSERT INTO trade_flow ({cols}, first_value, first_release_id, release_id, first_seen_at,"
+            f" updated_at) SELECT {cols}, value, :rid, :rid, :now, :now FROM {temp}{_STAGE} {where}"
+            f" ON CONFLICT ({key}) DO UPDATE SET {sets}, release_id = excluded.release_id,"
+            f" updated_at = excluded.updated_at WHERE {_differs(dialect, 'trade_flow', 'excluded')}"
+        ),
+        params,
+    ).rowcount
+    if dialect == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE temp.{_STAGE}")
+        conn.exec_driver_sql(f"DROP TABLE temp.{_CHANGED}")
+    return written - updated, updated
+
+
+def write_status(
+    conn: Connection,
+    *,
+    source: str,
+    scope: str,
+    period: dt.date,
+    state: str,
+    now: dt.datetime,
+    changed: bool,
+    rows: int = 0,
+    message: str = "",
+    release_id: int | None = None,
+    sha256: str | None = None,
+) -> None:
+    """Upsert one cell of the month-by-source grid. Identical SQL on both databases."""
+    keep = "ingest_status.release_id" if release_id is None else "excluded.release_id"
+    keep_sha = "ingest_status.sha256" if sha256 is None else "excluded.sha256"
+    last_changed = "excluded.last_changed" if changed else "ingest_status.last_changed"
+    conn.execute(
+        text(
+            "INSERT INTO ingest_status (source, scope, period, state, last_checked, last_changed, rows, message,"
+            " release_id, sha256) VALUES (:source, :scope, :period, :state, :now, :changed_at, :rows, :message,"
+            " :release_id, :sha256) ON CONFLICT (source, scope, period) DO UPDATE SET state = excluded.state,"
+            f" last_checked = excluded.last_checked, last_changed = {last_changed}, rows = excluded.rows,"
+            f" message = excluded.message, release_id = {keep}, sha256 = {keep_sha}"
+        ),
+        {
+            "source": source,
+            "scope": scope,
+            "period": period,
+            "state": state,
+            "now": now,
+            "changed_at": now if changed else None,
+            "rows": rows,
+            "message": message[:4000],
+            "release_id": release_id,
+            "sha256": sha256,
+        },
+    )
+
+
+def write_connection(engine: Engine) -> Connection:
+    """A connection whose transactions take SQLite's write lock up front (no-op option elsewhere)."""
+    return engine.connect().execution_options(tradeflow_write=True)
+
+
+def upsert_release(
+    engine: Engine,
+    frame: pd.DataFrame,
+    info: ReleaseInfo,
+    *,
+    before_commit: Callable[[Connection], None] | None = None,
+) -> UpsertResult:
+    """Load one release atomically. Raises SchemaError (nothing written) for a frame that breaks the contract.
+
+    `before_commit` runs inside the transaction after every write; tests use it to inject a failure.
+    """
+    canonical = validate_canonical(frame)
+    now = utcnow()
+    with write_connection(engine) as conn, conn.begin():
+        _lock_sources(conn, [info.source, *canonical["source"].unique().tolist()])
+        release_id = _find_release(conn, info)
+        if release_id is None:
+            release_id = _insert_release(conn, info, len(canonical))
+        inserted = updated = 0
+        if not canonical.empty:
+            _stage_rows(conn, canonical)
+            inserted, updated = _merge(conn, release_id, now)
+        changed = bool(inserted or updated)
+        write_status(
+            conn,
+            source=info.source,
+            scope=info.scope,
+            period=info.period,
+            state="loaded" if changed else "unchanged",
+            now=now,
+            changed=changed,
+            rows=len(canonical),
+            message=f"{inserted} new, {updated} revised, {len(canonical) - inserted - updated} unchanged",
+            release_id=release_id,
+            sha256=info.sha256,
+        )
+        if before_commit is not None:
+            before_commit(conn)
+    return UpsertResult(
+        release_id=release_id,
+        state="loaded" if changed else "unchanged",
+        rows=len(canonical),
+        inserted=inserted,
+        updated=updated,
+    )
+
+
+def record_status(
+    engine: Engine, *, source: str, scope: str, period: dt.date, state: str, message: str = ""
+) -> None:
+    """Record a check that loaded nothing (`not_published`, `failed`), in its own transaction."""
+    with write_connection(engine) as conn, conn.begin():
+        write_status(
+            conn,
+            source=source,
+            scope=scope,
+            period=period,
+            state=state,
+            now=utcnow(),
+            changed=False,
+            message=message,
+        )
