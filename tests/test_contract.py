@@ -1,0 +1,216 @@
+"""Contract tests over every registered source: fetch against a local server serving our own fixtures in
+the publisher's format (checking the request the code really sends), parse, normalise, schema check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from extractors import all_extractors, get_extractor
+from extractors.base import Extractor, HttpPolicy, HttpSession, NotPublished, Payload, SourceConfig
+from transforms.schema import CANONICAL_COLUMNS, validate_canonical
+
+FIX = Path(__file__).parent / "fixtures"
+KEY = "canary-KEY-0000/+="
+
+
+@dataclass
+class Case:
+    period: dt.date
+    scope: str
+    config: SourceConfig
+    route: Callable[[HTTPServer], None]
+    check_request: Callable[[Request], None]
+    expect_rows: int
+
+
+def _json(name: str) -> bytes:
+    return (FIX / name).read_bytes()
+
+
+def comtrade_case() -> Case:
+    def route(server: HTTPServer) -> None:
+        server.expect_request("/public/v1/preview/C/M/HS").respond_with_data(
+            _json("un_comtrade/preview_C_M_HS_kor_202601.json"), content_type="application/json"
+        )
+
+    def check(req: Request) -> None:
+        q = req.args
+        assert q["reporterCode"] == "410" and q["period"] == "202601"
+        assert q["partnerCode"] == "0,156" and q["cmdCode"] == "TOTAL,8542"
+        assert q["motCode"] == "0" and q["customsCode"] == "C00" and q["partner2Code"] == "0"
+        assert "Ocp-Apim-Subscription-Key" not in req.headers
+
+    config = SourceConfig(
+        base_url="", reporters=("KOR",), partners=("WLD", "CHN"), commodities=("TOTAL", "8542")
+    )
+    return Case(dt.date(2026, 1, 1), "reporter=KOR", config, route, check, expect_rows=6)
+
+
+def kr_case() -> Case:
+    def route(server: HTTPServer) -> None:
+        server.expect_request("/1220000/nitemtrade/getNitemtradeList").respond_with_data(
+            _json("kr_customs/nitemtrade_8542_CN_202603.xml"), content_type="application/xml"
+        )
+
+    def check(req: Request) -> None:
+        q = req.args
+        assert q["serviceKey"] == KEY
+        assert (q["strtYymm"], q["endYymm"], q["hsSgn"], q["cntyCd"]) == ("202603", "202603", "8542", "CN")
+
+    config = SourceConfig(base_url="/1220000", api_key=KEY, partners=("CHN",), commodities=("8542",))
+    return Case(dt.date(2026, 3, 1), "nitemtrade:8542:CN", config, route, check, expect_rows=6)
+
+
+def cn_case() -> Case:
+    def route(server: HTTPServer) -> None:
+        server.expect_request("/statics/report/preliminary2026.html").respond_with_data("", status=404)
+        server.expect_request("/statics/report/preliminary.html").respond_with_data(
+            _json("cn_customs/preliminary_index.html"), content_type="text/html"
+        )
+        server.expect_request("/Statics/dddd0004-0000-0000-0000-000000000002.html").respond_with_data(
+            _json("cn_customs/table4_by_country_2026-02_usd.html"), content_type="text/html"
+        )
+
+    def check(req: Request) -> None:
+        assert req.path.startswith(("/statics/report/preliminary", "/Statics/"))
+
+    config = SourceConfig(base_url="", tables=("4",), edition="USD")
+    return Case(dt.date(2026, 2, 1), "table4:USD", config, route, check, expect_rows=24)
+
+
+def census_case() -> Case:
+    def route(server: HTTPServer) -> None:
+        server.expect_request("/intltrade/exports/hs").respond_with_data(
+            _json("us_census/exports_hs_2026-01.json"), content_type="application/json"
+        )
+
+    def check(req: Request) -> None:
+        q = req.args
+        assert q["time"] == "2026-01"
+        assert q.getlist("CTY_CODE") == ["5800", "5700", "-"]
+        assert q.getlist("E_COMMODITY") == ["8542"]
+        assert "ALL_VAL_MO" in q["get"].split(",")
+        assert q["key"] == KEY
+
+    config = SourceConfig(
+        base_url="/intltrade", api_key=KEY, partners=("KOR", "CHN", "WLD"), commodities=("8542",)
+    )
+    return Case(dt.date(2026, 1, 1), "exports", config, route, check, expect_rows=3)
+
+
+CASES = {"un_comtrade": comtrade_case, "kr_customs": kr_case, "cn_customs": cn_case, "us_census": census_case}
+
+
+def test_every_registered_source_has_a_contract_case() -> None:
+    assert {e.source_id for e in all_extractors()} == set(CASES)
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_fetch_parse_normalise(source: str, httpserver: HTTPServer) -> None:
+    extractor: Extractor = get_extractor(source)
+    assert isinstance(extractor, Extractor)
+    case = CASES[source]()
+    case.route(httpserver)
+    config = replace(case.config, base_url=httpserver.url_for(case.config.base_url or "/").rstrip("/"))
+    http = HttpSession(HttpPolicy(max_retries=0), secrets=[KEY])
+    payloads = extractor.fetch(http, config, case.period, case.scope)
+    assert payloads and all(isinstance(p, Payload) for p in payloads)
+    for request, _response in httpserver.log:
+        case.check_request(request)
+    for p in payloads:
+        assert KEY not in p.url and p.period == case.period and p.scope == case.scope
+    rows = validate_canonical(
+        __import__("pandas").concat(
+            [extractor.normalize(extractor.parse(p)) for p in payloads], ignore_index=True
+        )
+    )
+    assert list(rows.columns) == list(CANONICAL_COLUMNS)
+    assert len(rows) == case.expect_rows
+    assert set(rows["source"]) == {source}
+    assert scope_listed(extractor, config, case.scope)
+
+
+def scope_listed(extractor: Extractor, config: SourceConfig, scope: str) -> bool:
+    return scope in extractor.scopes(config)
+
+
+def test_comtrade_keyed_endpoint_uses_the_header(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/data/v1/get/C/M/HS", headers={"Ocp-Apim-Subscription-Key": KEY}
+    ).respond_with_data(_json("un_comtrade/preview_C_M_HS_kor_202601.json"), content_type="application/json")
+    config = SourceConfig(
+        base_url=httpserver.url_for("/").rstrip("/"), api_key=KEY, partners=("CHN",), commodities=("TOTAL",)
+    )
+    payloads = get_extractor("un_comtrade").fetch(
+        HttpSession(secrets=[KEY]), config, dt.date(2026, 1, 1), "reporter=KOR"
+    )
+    ((request, _),) = httpserver.log
+    assert request.args["maxRecords"] == "250000"
+    assert KEY not in payloads[0].url
+
+
+def test_comtrade_truncated_preview_is_split_until_no_part_is_full(httpserver: HTTPServer) -> None:
+    """A 500-record answer is truncated: the request is split by flow, then by commodity."""
+
+    def record(flow: str, cmd: str, partner: int) -> dict[str, object]:
+        base = json.loads(_json("un_comtrade/preview_C_M_HS_kor_202601.json"))["data"][0]
+        return base | {
+            "flowCode": flow,
+            "cmdCode": cmd,
+            "partnerCode": partner,
+            "primaryValue": 1.0 + partner,
+        }
+
+    def handler(req: Request) -> Response:
+        flows, cmds = req.args["flowCode"].split(","), req.args["cmdCode"].split(",")
+        if len(cmds) > 1 and len(flows) == 1 and flows[0] == "X":
+            data = [record("X", "TOTAL", p) for p in range(500)]  # still full: split again by commodity
+        elif len(flows) > 1:
+            data = [record("X", "TOTAL", p) for p in range(500)]
+        else:
+            data = [record(flows[0], cmds[0], p) for p in range(3)]
+        return Response(
+            json.dumps({"count": len(data), "data": data, "error": ""}), content_type="application/json"
+        )
+
+    httpserver.expect_request("/public/v1/preview/C/M/HS").respond_with_handler(handler)
+    config = SourceConfig(
+        base_url=httpserver.url_for("/").rstrip("/"), partners=("WLD",), commodities=("TOTAL", "8542")
+    )
+    payloads = get_extractor("un_comtrade").fetch(HttpSession(), config, dt.date(2026, 1, 1), "reporter=KOR")
+    asked = [(r.args["flowCode"], r.args["cmdCode"]) for r, _ in httpserver.log]
+    assert asked[0] == ("M,X,RM,RX", "TOTAL,8542")
+    assert ("X", "TOTAL") in asked and ("X", "8542") in asked and ("M", "TOTAL,8542") in asked
+    assert all(len(json.loads(p.content)["data"]) < 500 for p in payloads)
+    assert len(payloads) == 5  # X/TOTAL, X/8542, M, RM, RX
+
+
+def test_census_204_means_no_rows(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/exports/hs").respond_with_data("", status=204)
+    config = SourceConfig(
+        base_url=httpserver.url_for("/").rstrip("/"), partners=("KOR",), commodities=("8542",)
+    )
+    ext = get_extractor("us_census")
+    (payload,) = ext.fetch(HttpSession(), config, dt.date(2026, 9, 1), "exports")
+    assert ext.normalize(ext.parse(payload)).empty
+
+
+def test_gacc_unpublished_month_and_january(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/statics/report/preliminary.html").respond_with_data(
+        _json("cn_customs/preliminary_index.html"), content_type="text/html"
+    )
+    httpserver.expect_request("/statics/report/preliminary2026.html").respond_with_data("", status=404)
+    config = SourceConfig(base_url=httpserver.url_for("/").rstrip("/"))
+    ext = get_extractor("cn_customs")
+    with pytest.raises(NotPublished, match="table \\(4\\) USD"):
+        ext.fetch(HttpSession(), config, dt.date(2026, 3, 1), "table4:USD")
+    with pytest.raises(NotPublished, match="January"):
+        ext.fetch(HttpSession(), config, dt.date(2026, 1, 1), "table4:USD")

@@ -1,0 +1,238 @@
+"""Parser and transform quirks, on small fixtures written in the publishers' real formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from extractors import get_extractor
+from extractors.base import ParseError, Payload, PublisherError
+from transforms.schema import validate_canonical
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def payload(
+    source: str, name: str | None = None, content: bytes | None = None, fetched_at: dt.datetime | None = None
+) -> Payload:
+    body = content if content is not None else (FIX / str(name)).read_bytes()
+    kw = {"fetched_at": fetched_at} if fetched_at else {}
+    return Payload(source, body, f"file:///fixtures/{name or 'inline'}", "x", **kw)  # type: ignore[arg-type]
+
+
+def rows(source: str, p: Payload) -> pd.DataFrame:
+    ext = get_extractor(source)
+    return validate_canonical(ext.normalize(ext.parse(p)))
+
+
+# ---------------------------------------------------------------------------------------- kr_customs
+
+
+def test_korea_grand_total_anywhere_is_not_a_month_and_codes_are_kept() -> None:
+    out = rows("kr_customs", payload("kr_customs", "kr_customs/nitemtrade_8542_CN_202603.xml"))
+    assert len(out) == 6 and set(out["period"]) == {dt.date(2026, 3, 1)}
+    assert 5_000_000_000 not in set(out["value"])
+    hsk = out[out["commodity_code"] == "8542320000"]
+    assert set(hsk["commodity_system"]) == {"HSK"}
+    assert set(out[out["commodity_code"] == "854239"]["partner"]) == {"kr_customs:QQ"}
+    exp = out[(out["commodity_code"] == "854232") & (out["flow"] == "export")].iloc[0]
+    assert (exp["value"], exp["net_weight_kg"], exp["valuation"]) == (3_500_000_000, 120_000, "FOB")
+
+
+def test_korea_itemtrade_is_world_and_nationtrade_is_all_goods() -> None:
+    item = rows("kr_customs", payload("kr_customs", "kr_customs/itemtrade_8542_202603.xml"))
+    assert set(item["partner"]) == {"WLD"} and set(item["commodity_code"]) == {"854232"} and len(item) == 2
+    nation = rows("kr_customs", payload("kr_customs", "kr_customs/nationtrade_CN_202603.xml"))
+    assert set(nation["commodity_system"]) == {"TOTAL"} and set(nation["partner"]) == {"CHN"}
+    assert nation["net_weight_kg"].isna().all()  # expCnt/impCnt are declaration counts, not weights
+    assert sorted(nation["value"]) == [9_500_000_000, 11_000_000_000]
+
+
+@pytest.mark.parametrize(
+    ("fetched", "provisional"),
+    [(dt.datetime(2026, 4, 10, tzinfo=dt.UTC), True), (dt.datetime(2026, 4, 16, tzinfo=dt.UTC), False)],
+)
+def test_korea_month_is_provisional_until_the_mid_month_refresh(
+    fetched: dt.datetime, provisional: bool
+) -> None:
+    out = rows(
+        "kr_customs", payload("kr_customs", "kr_customs/itemtrade_8542_202603.xml", fetched_at=fetched)
+    )
+    assert set(out["provisional"]) == {provisional}
+
+
+def test_korea_result_code_99_with_http_200_is_a_publisher_error() -> None:
+    with pytest.raises(PublisherError) as err:
+        rows("kr_customs", payload("kr_customs", "kr_customs/result99.xml"))
+    assert err.value.code == "99" and "최대 1년" in str(err.value)
+
+
+def test_korea_empty_answer_is_zero_rows() -> None:
+    assert rows("kr_customs", payload("kr_customs", "kr_customs/empty_202612.xml")).empty
+
+
+BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;">]><response><header><resultCode>&lol3;</resultCode></header></response>"""
+EXTERNAL = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<response><header><resultCode>00</resultCode><resultMsg>&xxe;</resultMsg></header><body><items/></body></response>"""
+
+
+@pytest.mark.parametrize("body", [BOMB, EXTERNAL, b"<response><header>", b"<html><body>502</body></html>"])
+def test_korea_unsafe_or_malformed_xml_is_refused(body: bytes) -> None:
+    with pytest.raises(ParseError) as err:
+        rows("kr_customs", payload("kr_customs", content=body))
+    assert "root:" not in str(err.value)  # nothing from /etc/passwd
+
+
+# --------------------------------------------------------------------------------------- un_comtrade
+
+
+def test_comtrade_keeps_the_aggregate_slice_and_documented_areas() -> None:
+    out = rows("un_comtrade", payload("un_comtrade", "un_comtrade/preview_C_M_HS_kor_202601.json"))
+    assert len(out) == 6  # the mode-of-transport and customs-procedure breakdown rows are left out
+    ic = out[(out["commodity_code"] == "8542") & (out["partner"] == "CHN") & (out["flow"] == "export")].iloc[
+        0
+    ]
+    assert ic["value"] == 4_100_000_000 and ic["net_weight_kg"] == 130_000 and ic["quantity"] == 5.2e9
+    assert set(out[out["partner"] == "XOA"]["flow"]) == {"import"}
+    assert "WLD" in set(out["partner"])
+    both = out[(out["commodity_code"] == "TOTAL") & (out["flow"] == "import")].iloc[0]
+    assert (both["value"], both["valuation"]) == (11_250_000_000.5, "CIF")
+    assert set(out["period"]) == {dt.date(2026, 1, 1)} and set(out["period_months"]) == {1}
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("un_comtrade/gateway_401.json", "Access denied"),
+        ("un_comtrade/error_field.json", "period is not valid"),
+    ],
+)
+def test_comtrade_errors_carry_the_publishers_message(name: str, match: str) -> None:
+    with pytest.raises(PublisherError, match=match):
+        rows("un_comtrade", payload("un_comtrade", name))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>Service Unavailable</html>",
+        b'{"count": 1, "data": [{"x": 1}]}',
+        b'{"count": 1, "data": [1',
+        b"[]",
+    ],
+)
+def test_comtrade_unrecognised_payloads_are_parse_errors(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        rows("un_comtrade", payload("un_comtrade", content=body))
+
+
+# ---------------------------------------------------------------------------------------- cn_customs
+
+
+def test_gacc_january_february_release() -> None:
+    out = rows("cn_customs", payload("cn_customs", "cn_customs/table4_by_country_2026-02_usd.html"))
+    korea = out[out["partner"] == "KOR"].set_index(["flow", "period", "period_months"])["value"]
+    assert korea[("export", dt.date(2026, 2, 1), 1)] == 15_020_000_000  # February: its own month
+    assert korea[("export", dt.date(2026, 1, 1), 2)] == 32_010_000_000  # January-February together
+    assert korea[("import", dt.date(2026, 1, 1), 2)] == 44_020_000_000
+    assert "MAC" in set(out["partner"]) and "cn_customs:atlantis" in set(out["partner"])
+    assert {"WLD", "EUU", "DEU"} <= set(out["partner"])
+    assert set(out["currency"]) == {"USD"} and set(out["provisional"]) == {True}
+
+
+def test_gacc_commodity_renames_brackets_and_units() -> None:
+    out = rows("cn_customs", payload("cn_customs", "cn_customs/table5_major_exports_2025-02_usd.html"))
+    by_code = out.set_index("commodity_code")
+    ic = by_code.loc["electronic_integrated_circuits"]
+    assert (ic["value"], ic["quantity"], ic["quantity_unit"]) == (25_000_500_000, 48_010_000_000, "pcs")
+    assert (ic["period"], ic["period_months"]) == (dt.date(2025, 1, 1), 2)
+    cars = by_code.loc["motor_vehicles_including_chassis_fitted_with_engines"]
+    assert (cars["quantity"], cars["quantity_unit"]) == (953_000, "vehicles")
+    rare = by_code.loc["rare_earth_ore_metals_compounds"]
+    assert (rare["quantity"], rare["net_weight_kg"]) == (9000, 9_000_000)
+    toys = by_code.loc["toys"]
+    assert pd.isna(toys["quantity"]) and toys["value"] == 5_100_000_000
+
+
+def _page(**replace: str) -> bytes:
+    text = (FIX / "cn_customs/table4_by_country_2026-02_usd.html").read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old.replace("_", " "), new)
+    return text.encode()
+
+
+def test_gacc_unit_line_that_disagrees_with_the_title_is_refused() -> None:
+    body = _page(**{"Unit: USD 100 Million": "Unit: CNY 100 Million"})
+    with pytest.raises(ParseError, match="title says USD"):
+        rows("cn_customs", payload("cn_customs", content=body))
+
+
+def test_gacc_header_month_other_than_the_title_month_title_wins(caplog: pytest.LogCaptureFixture) -> None:
+    text = (FIX / "cn_customs/table4_by_country_2026-02_usd.html").read_text(encoding="utf-8")
+    text = text.replace("<td><b>2</b></td>", "<td><b>3</b></td>").replace("1- to-2", "1- to-3")
+    with caplog.at_level(logging.WARNING):
+        out = rows("cn_customs", payload("cn_customs", content=text.encode()))
+    assert "the title wins" in caplog.text
+    assert set(out["period"]) == {dt.date(2026, 1, 1), dt.date(2026, 2, 1)}
+
+
+def test_gacc_image_only_page_is_an_error_not_zero_rows() -> None:
+    with pytest.raises(ParseError, match="image"):
+        rows("cn_customs", payload("cn_customs", "cn_customs/table1_image_only.html"))
+
+
+def test_gacc_unsupported_table_is_rejected_by_name() -> None:
+    body = _page().replace(
+        b"(4) China's Total Export &amp; Import Values by Country/Region",
+        b"(2) China's Total Export &amp; Import Values by Trade Mode",
+    )
+    with pytest.raises(ParseError, match=r"table \(2\).*not supported"):
+        rows("cn_customs", payload("cn_customs", content=body))
+
+
+def test_gacc_changed_layout_is_an_error() -> None:
+    body = _page().replace(
+        b"<td><b>Export</b></td><td><b>Export</b></td>",
+        b"<td><b>Re-shipment</b></td><td><b>Re-shipment</b></td>",
+    )
+    with pytest.raises(ParseError, match="not a known column"):
+        rows("cn_customs", payload("cn_customs", content=body))
+
+
+def test_gacc_value_that_is_not_a_number_is_an_error() -> None:
+    body = _page().replace(b"150.2 </td>", b"15O.2 </td>")
+    with pytest.raises(ParseError, match="not a number"):
+        rows("cn_customs", payload("cn_customs", content=body))
+
+
+# ----------------------------------------------------------------------------------------- us_census
+
+
+def test_census_groups_are_not_countries_and_unknown_codes_are_kept() -> None:
+    exports = rows("us_census", payload("us_census", "us_census/exports_hs_2026-01.json"))
+    assert sorted(exports["partner"]) == ["CHN", "KOR", "WLD"]
+    assert set(exports["valuation"]) == {"FAS"} and set(exports["flow"]) == {"export"}
+    korea = exports[exports["partner"] == "KOR"].iloc[0]
+    assert (korea["value"], korea["commodity_code"], korea["commodity_system"]) == (812_345_678, "8542", "HS")
+    imports = rows("us_census", payload("us_census", "us_census/imports_hs_2026-01.json"))
+    assert sorted(imports["partner"]) == ["KOR", "us_census:9999"]
+    assert set(imports["valuation"]) == {""}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"error: unknown variable 'NOPE'",
+        b'{"a": 1}',
+        b'[["time","CTY_CODE"],["2026-01"]]',
+        b'[["time","CTY_CODE","ALL_VAL_MO"],["2026-01","5800","1"]]',
+    ],
+)
+def test_census_unrecognised_payloads_are_parse_errors(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        rows("us_census", payload("us_census", content=body))
