@@ -33,9 +33,16 @@ pytest: install postgres
 
 test: lint typecheck pytest
 
+# The nightly job against the publishers (needs their network; kr_customs needs a service key, see
+# README). A publisher that fails is reported and the grid is printed either way.
 run: install
 	$(BIN)/tradeflow db upgrade
-	$(BIN)/tradeflow nightly
+	-$(BIN)/tradeflow nightly
+	$(BIN)/tradeflow status
+
+# The whole pipeline offline, against a local replay server of sample releases.
+demo: install
+	$(BIN)/python -m demo.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -5,6 +5,7 @@ Error tree (catch the narrowest that fits):
     TradeflowError                 source, period and URL (secrets removed) on every instance
     ├── FetchError                 the publisher could not be read
     │   ├── TransientFetchError    timeouts, resets, 429, 5xx: worth retrying later
+    │   │   └── SourceUnavailable  connections keep failing: the source is skipped for this run
     │   └── PermanentFetchError    other 4xx, oversize bodies: retrying will not help
     ├── NotPublished               the month is not out yet: a normal state, not a failure
     ├── PublisherError             the publisher answered with an error in the body (its code and message)
@@ -57,6 +58,11 @@ class FetchError(TradeflowError):
 
 class TransientFetchError(FetchError):
     """Timeouts, connection resets, HTTP 429 and 5xx: the same call may succeed later."""
+
+
+class SourceUnavailable(TransientFetchError):
+    """Several calls in a row to this source could not even connect: the rest of the run fails fast
+    instead of waiting out every retry (the next run tries again)."""
 
 
 class PermanentFetchError(FetchError):
@@ -183,6 +189,9 @@ class HttpPolicy:
     max_backoff_s: float = 120.0
     max_response_bytes: int = 200 * 1024 * 1024
     min_interval_s: Mapping[str, float] = field(default_factory=dict)
+    # Consecutive connection failures (refused, unresolvable, unreachable) after which a source is
+    # treated as down for the rest of the session.
+    circuit_breaker_failures: int = 3
 
 
 class HttpSession:
@@ -200,6 +209,7 @@ class HttpSession:
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self._last_call: dict[str, float] = {}
+        self._connect_failures: dict[str, int] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.sleep = time.sleep  # replaceable in tests that count delays
@@ -236,6 +246,14 @@ class HttpSession:
         attempt = 0
         while True:
             attempt += 1
+            failures = self._connect_failures.get(source, 0)
+            if failures >= self.policy.circuit_breaker_failures:
+                raise SourceUnavailable(
+                    f"skipped: the last {failures} connections to this source failed",
+                    source=source,
+                    period=period,
+                    url=safe_url,
+                )
             self._throttle(source)
             delay: float | None = None
             try:
@@ -245,6 +263,7 @@ class HttpSession:
                     stream=True,
                     allow_redirects=True,
                 )
+                self._connect_failures[source] = 0
                 try:
                     if response.status_code in ok:
                         body = self._read_capped(response, source, period, safe_url)
@@ -270,6 +289,16 @@ class HttpSession:
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
                 problem = f"{type(exc).__name__}: {redact_text(str(exc), self.secrets)}"
+                if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
+                    failures = self._connect_failures.get(source, 0) + 1
+                    self._connect_failures[source] = failures
+                    if failures >= self.policy.circuit_breaker_failures:
+                        raise SourceUnavailable(
+                            f"the last {failures} connections to this source failed ({problem})",
+                            source=source,
+                            period=period,
+                            url=safe_url,
+                        ) from None
             if attempt > self.policy.max_retries:
                 raise TransientFetchError(
                     f"gave up after {attempt} attempts: {problem}", source=source, period=period, url=safe_url

@@ -34,7 +34,7 @@ from extractors.base import (
     redact_url,
 )
 from transforms import areas
-from transforms.kr_customs import GRAND_TOTAL_YEAR, RAW_COLUMNS, normalize_kr_customs
+from transforms.kr_customs import GRAND_TOTAL_YEAR, RAW_COLUMNS, normalize_kr_customs, refresh_date
 
 ENDPOINTS = {
     "nitemtrade": "nitemtrade/getNitemtradeList",
@@ -145,6 +145,13 @@ class KrCustoms:
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
         return normalize_kr_customs(raw)
+
+    def fingerprint(self, payload: Payload) -> bytes:
+        """The body, plus whether the month is still provisional: the same bytes fetched after the
+        mid-month refresh are final figures, and must not be skipped as unchanged."""
+        period = payload.period
+        final = period is not None and payload.fetched_at.date() >= refresh_date(period)
+        return payload.content + (b"\x00final" if final else b"\x00provisional")
 
 
 def _root(payload: Payload) -> Element:

@@ -150,6 +150,16 @@ class UnComtrade:
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
         return normalize_un_comtrade(raw)
 
+    def fingerprint(self, payload: Payload) -> bytes:
+        """The answer without `elapsedTime`, which changes on every call for the same data."""
+        try:
+            doc = json.loads(payload.content)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return payload.content
+        if isinstance(doc, dict):
+            doc.pop("elapsedTime", None)
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
 
 def _records(payload: Payload) -> list[dict[str, Any]]:
     """The `data` records of a Comtrade answer, after checking it is one."""

@@ -19,7 +19,7 @@ from typing import ClassVar
 import pandas as pd
 
 from extractors.base import HttpSession, ParseError, Payload, SourceConfig, redact_url
-from transforms.us_census import iso3_to_census, normalize_us_census
+from transforms.us_census import annual_revision_date, iso3_to_census, normalize_us_census
 
 VALUE_FIELDS = {"exports": ("ALL_VAL_MO",), "imports": ("GEN_VAL_MO", "CON_VAL_MO")}
 COMMODITY_FIELD = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}
@@ -123,6 +123,12 @@ class UsCensus:
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
         return normalize_us_census(raw)
+
+    def fingerprint(self, payload: Payload) -> bytes:
+        """The body, plus whether the month is past its annual revision (then its figures are final)."""
+        period = payload.period
+        final = period is not None and payload.fetched_at.date() >= annual_revision_date(period)
+        return payload.content + (b"\x00final" if final else b"\x00provisional")
 
 
 EXTRACTOR = UsCensus()

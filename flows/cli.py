@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
@@ -84,16 +85,15 @@ def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.pipeline import run_nightly_cli
+    from flows.prefect_flows import run_nightly_cli
 
-    return run_nightly_cli(settings, sources=args.source or None)
+    return run_nightly_cli(sources=args.source or None, as_of=args.as_of)
 
 
 def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.pipeline import run_backfill_cli
+    from flows.prefect_flows import run_backfill_cli
 
     return run_backfill_cli(
-        settings,
         start=args.start,
         end=args.end,
         sources=args.source or None,
@@ -139,10 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("nightly", help="run the nightly flow now")
     p.add_argument("--source", action="append", choices=SOURCE_IDS)
+    p.add_argument(
+        "--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="plan as if today were this date"
+    )
 
     p = sub.add_parser("backfill", help="load a range of months")
     p.add_argument("--start", required=True, metavar="YYYY-MM")
-    p.add_argument("--end", required=True, metavar="YYYY-MM")
+    p.add_argument("--end", metavar="YYYY-MM", help="default: the latest month that could be published")
     p.add_argument("--source", action="append", choices=SOURCE_IDS)
     p.add_argument("--force", action="store_true", help="re-load payloads even when unchanged")
     p.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch nothing")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from extractors import get_extractor
 from extractors.base import Payload
+from flows.archive import archive_payload
 from transforms.canonical import parse_canonical_csv
 from transforms.schema import empty_canonical, validate_canonical
 from warehouse.upsert import ReleaseInfo, UpsertResult, upsert_release
@@ -39,18 +40,6 @@ def parse_files(source: str, paths: list[Path]) -> pd.DataFrame:
     if not frames:
         return empty_canonical()
     return validate_canonical(pd.concat(frames, ignore_index=True))
-
-
-def archive_payload(data_dir: Path, payload: Payload, period: dt.date) -> Path:
-    """Store the raw bytes under raw/<source>/<YYYY-MM>/<sha256>.<ext> (content-addressed, idempotent)."""
-    folder = data_dir / "raw" / payload.source / period.strftime("%Y-%m")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{payload.sha256}.{payload.ext}"
-    if not target.exists():
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(payload.content)
-        tmp.replace(target)
-    return target
 
 
 @dataclass(frozen=True)

@@ -1,42 +1,374 @@
-"""Entry points of the nightly and backfill runs used by the CLI.
+"""Orchestration: one release at a time (`ingest_release`), and the Prefect flows `nightly` and `backfill`.
 
-The Prefect flows (issue 4) are not built yet: until they are, `tradeflow nightly` brings the warehouse
-to the current schema and says so, and `tradeflow backfill` refuses with the same reason.
+Flows only orchestrate: extractors fetch and parse, transforms normalise, the warehouse upserts.
 """
 
 from __future__ import annotations
 
-import sys
+import datetime as dt
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from flows.settings import Settings
-from warehouse.engine import create_warehouse_engine
+import pandas as pd
+from pydantic import Field
+from sqlalchemy import Engine, text
+
+from extractors import get_extractor
+from extractors.base import (
+    HttpPolicy,
+    HttpSession,
+    NotPublished,
+    ParseError,
+    Payload,
+    SourceConfig,
+    TradeflowError,
+    TransientFetchError,
+    parse_month,
+    redact_text,
+)
+from flows.archive import archive_release, manifests, release_sha256
+from flows.planning import CellState, Planned, latest_publishable, plan_backfill, plan_source
+from flows.settings import SOURCE_IDS, Settings, get_settings
+from transforms.schema import SchemaError, empty_canonical, validate_canonical
+from warehouse.engine import create_warehouse_engine, is_sqlite
 from warehouse.migrate import upgrade
+from warehouse.upsert import ReleaseInfo, record_status, upsert_release
+
+SourceId = Literal["un_comtrade", "kr_customs", "cn_customs", "us_census"]
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def run_nightly_cli(settings: Settings, sources: list[str] | None = None) -> int:
-    engine = create_warehouse_engine(settings.database_url)
-    before, after = upgrade(engine)
-    state = "created" if before is None else ("upgraded" if before != after else "up to date")
-    print(f"warehouse {state} at schema revision {after}")
-    print(
-        "the nightly flow is not built yet: load releases with `tradeflow ingest-file --source S FILE`",
-        file=sys.stderr,
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one (source, scope, month)."""
+
+    source: str
+    scope: str
+    period: dt.date
+    state: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    message: str = ""
+    release_id: int | None = None
+
+    @property
+    def month(self) -> str:
+        return self.period.strftime("%Y-%m")
+
+    def line(self) -> str:
+        detail = (
+            f"{self.rows} rows, {self.inserted} new, {self.updated} revised" if self.rows else self.message
+        )
+        return f"{self.source} {self.month} {self.scope}: {self.state} ({detail})"
+
+
+class ReleasesFailed(Exception):
+    """Raised at the end of a run in which at least one release failed (after every other one ran)."""
+
+    def __init__(self, failed: list[Outcome], outcomes: list[Outcome]) -> None:
+        self.failed = failed
+        self.outcomes = outcomes
+        lines = "\n".join(f"  {o.source} {o.month} {o.scope}: {o.message}" for o in failed)
+        super().__init__(f"{len(failed)} of {len(outcomes)} releases failed:\n{lines}")
+
+
+# ------------------------------------------------------------------------------------------- runtime
+
+
+def source_config(settings: Settings, source: str) -> SourceConfig:
+    watch = settings.watchlist[source]
+    return SourceConfig(
+        base_url=settings.base_url(source),
+        api_key=settings.api_key(source),
+        reporters=tuple(watch.reporters),
+        partners=tuple(watch.partners),
+        commodities=tuple(watch.commodities),
+        tables=tuple(watch.tables),
+        edition=watch.edition,
     )
-    return 0
 
 
-def run_backfill_cli(
-    settings: Settings,
+@dataclass
+class Runtime:
+    """Per-process resources shared by every release of a run: engine, HTTP session, write lock."""
+
+    settings: Settings
+    engine: Engine
+    http: HttpSession
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        engine = create_warehouse_engine(settings.database_url)
+        upgrade(engine)
+        policy = HttpPolicy(
+            connect_timeout_s=settings.http_connect_timeout_s,
+            read_timeout_s=settings.http_read_timeout_s,
+            max_retries=settings.http_max_retries,
+            backoff_s=settings.http_backoff_s,
+            max_response_bytes=settings.http_max_response_bytes,
+            min_interval_s=settings.min_interval_s,
+        )
+        return cls(settings=settings, engine=engine, http=HttpSession(policy, secrets=settings.secrets()))
+
+    def config(self, source: str) -> SourceConfig:
+        return source_config(self.settings, source)
+
+    def redact(self, message: str) -> str:
+        return redact_text(" ".join(message.split()), self.settings.secrets())
+
+
+_RUNTIME: Runtime | None = None
+_RUNTIME_LOCK = threading.Lock()
+
+
+def runtime() -> Runtime:
+    """The process's runtime, built from the settings on first use (tasks in threads share it)."""
+    global _RUNTIME
+    with _RUNTIME_LOCK:
+        settings = get_settings()
+        if _RUNTIME is None or _RUNTIME.settings is not settings:
+            _RUNTIME = Runtime.create(settings)
+        return _RUNTIME
+
+
+def reset_runtime() -> None:
+    global _RUNTIME
+    with _RUNTIME_LOCK:
+        if _RUNTIME is not None:
+            _RUNTIME.engine.dispose()
+            _RUNTIME.http.close()
+        _RUNTIME = None
+    get_settings.cache_clear()
+
+
+# ---------------------------------------------------------------------------------- one release
+
+
+def read_cells(engine: Engine, source: str) -> dict[tuple[str, dt.date], CellState]:
+    with engine.connect() as conn:
+        result = conn.execute(
+            text("SELECT scope, period, state, last_checked, sha256 FROM ingest_status WHERE source = :s"),
+            {"s": source},
+        ).all()
+    cells = {}
+    for r in result:
+        period = r.period if isinstance(r.period, dt.date) else dt.date.fromisoformat(str(r.period))
+        checked = r.last_checked
+        if not isinstance(checked, dt.datetime):
+            checked = dt.datetime.fromisoformat(str(checked))
+        cells[(r.scope, period)] = CellState(r.state, checked)
+    return cells
+
+
+def _last_fingerprint(
+    engine: Engine, source: str, scope: str, period: dt.date
+) -> tuple[str | None, str | None]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT state, sha256 FROM ingest_status WHERE source = :s AND scope = :sc AND period = :p"),
+            {"s": source, "sc": scope, "p": period},
+        ).first()
+    return (row.state, row.sha256) if row else (None, None)
+
+
+def fingerprint(source: str, payloads: list[Payload]) -> str:
+    extractor = get_extractor(source)
+    digest = hashlib.sha256()
+    for p in payloads:
+        fp = getattr(extractor, "fingerprint", None)
+        digest.update(hashlib.sha256(fp(p) if fp else p.content).digest())
+    return digest.hexdigest()
+
+
+def check_release_period(rows: pd.DataFrame, period: dt.date, payload: Payload) -> None:
+    """Every figure must belong to the requested month (a month figure) or end with it (a cumulative one)."""
+    if rows.empty:
+        return
+    from flows.planning import add_months
+
+    ends = [add_months(p, int(m) - 1) for p, m in zip(rows["period"], rows["period_months"], strict=True)]
+    wrong = sorted({e for e in ends if e != period})
+    if wrong:
+        raise payload.error(
+            ParseError,
+            f"release holds figures for {[w.strftime('%Y-%m') for w in wrong]}, not the requested month",
+        )
+
+
+def rows_of(source: str, payloads: list[Payload], period: dt.date | None) -> pd.DataFrame:
+    """Parse and normalise every payload of a release; a contract violation names source, month and URL."""
+    extractor = get_extractor(source)
+    frames = []
+    for p in payloads:
+        try:
+            frame = validate_canonical(extractor.normalize(extractor.parse(p)))
+        except SchemaError as exc:
+            raise p.error(ParseError, f"normalised rows break the data contract: {exc}") from exc
+        if period is not None:
+            check_release_period(frame, period, p)
+        frames.append(frame)
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_canonical()
+    combined = pd.concat(frames, ignore_index=True)
+    try:
+        return validate_canonical(combined)
+    except SchemaError as exc:
+        raise payloads[0].error(ParseError, f"parts of the release overlap: {exc}") from exc
+
+
+def _upsert(rt: Runtime, rows: pd.DataFrame, info: ReleaseInfo) -> Any:
+    if is_sqlite(rt.engine):
+        with rt.write_lock:  # one writer per process; BEGIN IMMEDIATE queues other processes
+            return upsert_release(rt.engine, rows, info)
+    return upsert_release(rt.engine, rows, info)
+
+
+def load_payloads(
+    rt: Runtime,
+    source: str,
+    scope: str,
+    period: dt.date,
+    payloads: list[Payload],
     *,
-    start: str,
-    end: str,
-    sources: list[str] | None,
     force: bool,
-    dry_run: bool,
-    offline: bool,
-) -> int:
-    print(
-        "the backfill flow is not built yet: load releases with `tradeflow ingest-file --source S FILE`",
-        file=sys.stderr,
+    manifest: Path | None,
+) -> Outcome:
+    """Everything after the fetch: skip if unchanged, else parse, normalise, upsert, record status."""
+    fp = fingerprint(source, payloads)
+    last_state, last_fp = _last_fingerprint(rt.engine, source, scope, period)
+    if not force and last_fp == fp and last_state in ("loaded", "unchanged"):
+        record_status(
+            rt.engine,
+            source=source,
+            scope=scope,
+            period=period,
+            state="unchanged",
+            message="payload identical to the last one loaded",
+        )
+        return Outcome(source, scope, period, "unchanged", message="payload identical to the last one loaded")
+    rows = rows_of(source, payloads, period)
+    if rows.empty:
+        message = "the publisher's answer holds no figures for this month yet"
+        record_status(
+            rt.engine, source=source, scope=scope, period=period, state="not_published", message=message
+        )
+        return Outcome(source, scope, period, "not_published", message=message)
+    info = ReleaseInfo(
+        source=source,
+        scope=scope,
+        period=period,
+        url=" ".join(p.url for p in payloads)[:2000],
+        sha256=release_sha256(payloads),
+        bytes=sum(len(p.content) for p in payloads),
+        fetched_at=payloads[0].fetched_at,
+        published_at=payloads[0].published_at,
+        raw_path=str(manifest) if manifest else None,
+        fingerprint=fp,
     )
-    return 2
+    result = _upsert(rt, rows, info)
+    return Outcome(
+        source,
+        scope,
+        period,
+        result.state,
+        result.rows,
+        result.inserted,
+        result.updated,
+        f"{result.inserted} new, {result.updated} revised",
+        result.release_id,
+    )
+
+
+def ingest_release(rt: Runtime, source: str, period: dt.date, scope: str, force: bool = False) -> Outcome:
+    """Fetch, archive, and (unless the payload is unchanged) parse, normalise and upsert one release.
+
+    Never raises for a publisher's failure except a transient one (so a task retry can take it): the
+    failure is recorded in `ingest_status` and returned.
+    """
+    try:
+        payloads = get_extractor(source).fetch(rt.http, rt.config(source), period, scope)
+        manifest = archive_release(rt.settings.data_dir, source, scope, period, payloads)
+        return load_payloads(rt, source, scope, period, payloads, force=force, manifest=manifest)
+    except NotPublished as exc:
+        message = rt.redact(exc.message)
+        record_status(
+            rt.engine, source=source, scope=scope, period=period, state="not_published", message=message
+        )
+        return Outcome(source, scope, period, "not_published", message=message)
+    except TransientFetchError as exc:
+        record_status(
+            rt.engine, source=source, scope=scope, period=period, state="failed", message=rt.redact(str(exc))
+        )
+        raise
+    except (TradeflowError, OSError, ValueError) as exc:
+        message = rt.redact(
+            str(exc)
+            if isinstance(exc, TradeflowError)
+            else f"{source} {period:%Y-%m}: {type(exc).__name__}: {exc}"
+        )
+        record_status(rt.engine, source=source, scope=scope, period=period, state="failed", message=message)
+        return Outcome(source, scope, period, "failed", message=message)
+
+
+def reload_archived(rt: Runtime, sources: list[str], start: dt.date, end: dt.date) -> list[Outcome]:
+    """`backfill --offline`: replay archived releases in fetch order, without the network."""
+    outcomes = []
+    for m in manifests(rt.settings.data_dir, sources, start, end):
+        try:
+            outcomes.append(
+                load_payloads(rt, m.source, m.scope, m.period, m.payloads(), force=True, manifest=m.path)
+            )
+        except (TradeflowError, OSError) as exc:
+            message = rt.redact(str(exc))
+            record_status(
+                rt.engine, source=m.source, scope=m.scope, period=m.period, state="failed", message=message
+            )
+            outcomes.append(Outcome(m.source, m.scope, m.period, "failed", message=message))
+    return outcomes
+
+
+# ------------------------------------------------------------------------------------------ planning
+
+
+def plan_nightly(rt: Runtime, sources: list[str], today: dt.date) -> list[Planned]:
+    planned: list[Planned] = []
+    for source in sources:
+        watch = rt.settings.watchlist[source]
+        planned += plan_source(
+            source,
+            get_extractor(source).scopes(rt.config(source)),
+            today,
+            parse_month(watch.first_month),
+            read_cells(rt.engine, source),
+            comtrade_window_months=rt.settings.comtrade_window_months,
+            comtrade_recheck_days=rt.settings.comtrade_recheck_days,
+        )
+    return planned
+
+
+def plan_range(rt: Runtime, sources: list[str], start: dt.date, end: dt.date) -> list[Planned]:
+    planned: list[Planned] = []
+    for source in sources:
+        planned += plan_backfill(source, get_extractor(source).scopes(rt.config(source)), start, end)
+    return planned
+
+
+def default_end_month(sources: list[str], today: dt.date) -> dt.date:
+    return max(latest_publishable(s, today) for s in sources)
+
+
+def validate_sources(sources: list[str] | None, settings: Settings) -> list[str]:
+    chosen = list(sources) if sources else list(settings.sources)
+    unknown = sorted(set(chosen) - set(SOURCE_IDS))
+    if unknown:
+        raise ValueError(f"unknown source(s) {unknown}; known: {list(SOURCE_IDS)}")
+    return chosen
+
+
+MonthText = Annotated[str, Field(pattern=MONTH_PATTERN)]

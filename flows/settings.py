@@ -84,6 +84,15 @@ class Settings(BaseSettings):
 
     watchlist: dict[str, Watch] = Field(default_factory=_default_watchlist)
 
+    # Scheduling and orchestration.
+    nightly_cron: str = "30 2 * * *"
+    nightly_timezone: str = "Asia/Seoul"
+    comtrade_window_months: int = 12
+    comtrade_recheck_days: int = 7
+    max_parallel_releases: int = 4
+    task_retries: int = 2
+    task_retry_delay_s: float = 60.0
+
     @field_validator("sources", mode="before")
     @classmethod
     def _split_sources(cls, value: Any) -> Any:

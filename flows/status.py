@@ -96,10 +96,12 @@ def render_status(engine: Engine, fmt: str) -> str:
     for period, row in table.items():
         lines.append(f"{period}  " + " ".join(f"{row.get(s, '-'):<13}" for s in sources))
     lines.append("")
-    lines.append(f"{'source':<13} {'last loaded':<12} {'last checked':<26} {'last changed':<26} failed")
+    lines.append(
+        f"{'source':<13} {'last loaded':<12} {'last checked (UTC)':<26} {'last changed (UTC)':<26} failed"
+    )
     for source, f in freshness(cells).items():
+        checked, changed = (str(f[k] or "-")[:19].replace("T", " ") for k in ("last_checked", "last_changed"))
         lines.append(
-            f"{source:<13} {f['last_loaded_month'] or '-':<12} {f['last_checked'] or '-':<26} "
-            f"{f['last_changed'] or '-':<26} {f['failed']}"
+            f"{source:<13} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}"
         )
     return "\n".join(lines) + "\n"

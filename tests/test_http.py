@@ -155,3 +155,18 @@ def test_redact_url_masks_key_parameters_and_secret_values() -> None:
     url = f"https://apis.example/x?serviceKey={SECRET}&strtYymm=202601&note=abc{SECRET}"
     safe = redact_url(url, [SECRET])
     assert SECRET not in safe and "serviceKey=***" in safe and "strtYymm=202601" in safe
+
+
+def test_a_source_that_cannot_be_reached_is_skipped_after_three_failed_connections() -> None:
+    with socket.socket() as s:  # a port nobody listens on: connections are refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    http, sleeps = session(max_retries=5, backoff_s=0.01)
+    with pytest.raises(TransientFetchError):
+        http.get(f"http://127.0.0.1:{port}/x", source="down")
+    assert len(sleeps.calls) == 2  # three refused connections, then the circuit opens
+    from extractors.base import SourceUnavailable
+
+    with pytest.raises(SourceUnavailable, match="last 3 connections"):
+        http.get(f"http://127.0.0.1:{port}/y", source="down")
+    assert len(sleeps.calls) == 2

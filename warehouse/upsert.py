@@ -40,6 +40,9 @@ class ReleaseInfo:
     fetched_at: dt.datetime
     published_at: dt.datetime | None = None
     raw_path: str | None = None
+    # What "the same payload" means for the skip: the sha256 by default; sources whose answers carry
+    # volatile fields (Comtrade's elapsedTime) hash the content without them.
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,12 +229,17 @@ def write_status(
     state: str,
     now: dt.datetime,
     changed: bool,
-    rows: int = 0,
+    rows: int | None = None,
     message: str = "",
     release_id: int | None = None,
     sha256: str | None = None,
 ) -> None:
-    """Upsert one cell of the month-by-source grid. Identical SQL on both databases."""
+    """Upsert one cell of the month-by-source grid. Identical SQL on both databases.
+
+    `rows`, `release_id` and `sha256` left as None keep what the cell had (a failed or skipped check
+    does not forget what was loaded before).
+    """
+    keep_rows = "ingest_status.rows" if rows is None else "excluded.rows"
     keep = "ingest_status.release_id" if release_id is None else "excluded.release_id"
     keep_sha = "ingest_status.sha256" if sha256 is None else "excluded.sha256"
     last_changed = "excluded.last_changed" if changed else "ingest_status.last_changed"
@@ -240,7 +248,7 @@ def write_status(
             "INSERT INTO ingest_status (source, scope, period, state, last_checked, last_changed, rows, message,"
             " release_id, sha256) VALUES (:source, :scope, :period, :state, :now, :changed_at, :rows, :message,"
             " :release_id, :sha256) ON CONFLICT (source, scope, period) DO UPDATE SET state = excluded.state,"
-            f" last_checked = excluded.last_checked, last_changed = {last_changed}, rows = excluded.rows,"
+            f" last_checked = excluded.last_checked, last_changed = {last_changed}, rows = {keep_rows},"
             f" message = excluded.message, release_id = {keep}, sha256 = {keep_sha}"
         ),
         {
@@ -250,7 +258,7 @@ def write_status(
             "state": state,
             "now": now,
             "changed_at": now if changed else None,
-            "rows": rows,
+            "rows": rows or 0,
             "message": message[:4000],
             "release_id": release_id,
             "sha256": sha256,
@@ -297,7 +305,7 @@ def upsert_release(
             rows=len(canonical),
             message=f"{inserted} new, {updated} revised, {len(canonical) - inserted - updated} unchanged",
             release_id=release_id,
-            sha256=info.sha256,
+            sha256=info.fingerprint or info.sha256,
         )
         if before_commit is not None:
             before_commit(conn)

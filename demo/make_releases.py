@@ -1,0 +1,193 @@
+"""Writes the demo's sample releases, in each publisher's real format, under demo/releases/.
+
+The figures are made up (plausible magnitudes for Korea-China semiconductor trade); the formats, field
+names, codes and quirks are the publishers'. Run `python -m demo.make_releases` to regenerate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).parent / "releases"
+MONTHS = ["2026-08", "2026-09", "2026-10"]
+
+
+def comtrade(month: str, k: int) -> dict[str, object]:
+    def rec(flow: str, partner: int, iso: str, cmd: str, desc: str, value: float) -> dict[str, object]:
+        return {
+            "typeCode": "C",
+            "freqCode": "M",
+            "refPeriodId": int(month.replace("-", "") + "01"),
+            "refYear": int(month[:4]),
+            "refMonth": int(month[5:]),
+            "period": month.replace("-", ""),
+            "reporterCode": 410,
+            "reporterISO": "KOR",
+            "reporterDesc": "Rep. of Korea",
+            "flowCode": flow,
+            "flowDesc": {"X": "Export", "M": "Import"}[flow],
+            "partnerCode": partner,
+            "partnerISO": iso,
+            "partnerDesc": "",
+            "partner2Code": 0,
+            "partner2ISO": "W00",
+            "partner2Desc": "World",
+            "classificationCode": "H6",
+            "classificationSearchCode": "HS",
+            "isOriginalClassification": True,
+            "cmdCode": cmd,
+            "cmdDesc": desc,
+            "aggrLevel": 0 if cmd == "TOTAL" else 4,
+            "isLeaf": False,
+            "customsCode": "C00",
+            "customsDesc": "TOTAL CPC",
+            "mosCode": "0",
+            "motCode": 0,
+            "motDesc": "TOTAL MOT",
+            "qtyUnitCode": -1,
+            "qtyUnitAbbr": "N/A",
+            "qty": None,
+            "isQtyEstimated": False,
+            "altQtyUnitCode": -1,
+            "altQtyUnitAbbr": "N/A",
+            "altQty": None,
+            "isAltQtyEstimated": False,
+            "netWgt": None,
+            "isNetWgtEstimated": False,
+            "grossWgt": None,
+            "isGrossWgtEstimated": False,
+            "cifvalue": value if flow == "M" else None,
+            "fobvalue": value if flow == "X" else None,
+            "primaryValue": value,
+            "legacyEstimationFlag": 0,
+            "isReported": True,
+            "isAggregate": True,
+        }
+
+    data = [
+        rec("X", 0, "W00", "TOTAL", "All Commodities", 58_000_000_000.0 + k * 1e9),
+        rec("M", 0, "W00", "TOTAL", "All Commodities", 52_000_000_000.0 + k * 1e9),
+        rec("X", 156, "CHN", "TOTAL", "All Commodities", 11_000_000_000.0 + k * 2e8),
+        rec("M", 156, "CHN", "TOTAL", "All Commodities", 12_500_000_000.0 + k * 2e8),
+        rec("X", 156, "CHN", "8542", "Electronic integrated circuits", 4_200_000_000.0 + k * 1e8),
+        rec("M", 156, "CHN", "8542", "Electronic integrated circuits", 2_400_000_000.0 + k * 1e8),
+    ]
+    return {"elapsedTime": "0.42 secs", "count": len(data), "data": data, "error": ""}
+
+
+def kcs(month: str, k: int) -> str:
+    ym = month.replace("-", ".")
+    items = [
+        ("854231", "프로세서와 컨트롤러", 900_000_000, 180_000_000),
+        ("854232", "메모리", 5_000_000_000 + k * 10**8, 2_000_000_000),
+        ("854233", "증폭기", 650_000, 5_800_000),
+    ]
+    body = "".join(
+        f"<item><balPayments>{e - i}</balPayments><expDlr>{e}</expDlr><expWgt>{e // 40000}</expWgt><hsCd>{hs}</hsCd>"
+        f"<impDlr>{i}</impDlr><impWgt>{i // 30000}</impWgt><statCd>CN</statCd><statCdCntnKor1>중국</statCdCntnKor1>"
+        f"<statKor>{name}</statKor><year>{ym}</year></item>"
+        for hs, name, e, i in items
+    )
+    total_e, total_i = sum(e for _, _, e, _ in items), sum(i for *_, i in items)
+    total = (
+        f"<item><balPayments>{total_e - total_i}</balPayments><expDlr>{total_e}</expDlr><expWgt>1</expWgt>"
+        f"<hsCd>-</hsCd><impDlr>{total_i}</impDlr><impWgt>1</impWgt><statCd>-</statCd>"
+        f"<statCdCntnKor1>-</statCdCntnKor1><statKor>-</statKor><year>총계</year></item>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode>'
+        f"<resultMsg>정상서비스.</resultMsg></header><body><items>{body}{total}</items></body></response>"
+    )
+
+
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def gacc_page(month: str, k: int) -> str:
+    m = int(month[5:])
+    title = f"(4) China's Total Export &amp; Import Values by Country/Region, {MONTH_NAMES[m - 1]} {month[:4]} (in USD)"
+    rows = [
+        ("Total", 6000.0 + k * 50, 3600.0 + k * 30, 2400.0 + k * 20),
+        ("R. O. Korea", 300.0 + k, 130.0 + k, 170.0),
+        ("United States (US)", 420.0, 350.0 + k, 70.0),
+        ("Taiwan, China", 260.0, 70.0, 190.0 + k),
+    ]
+    body = "".join(
+        f"<tr><td><span>{name}</span></td><td>{ei:,.1f} </td><td>{ei * m:,.1f} </td><td>{e:,.1f} </td>"
+        f"<td>{e * m:,.1f} </td><td>{i:,.1f} </td><td>{i * m:,.1f} </td><td>5.0</td><td>6.0</td><td>4.0</td></tr>"
+        for name, ei, e, i in rows
+    )
+    return (
+        f"<html><head><title>{title}</title></head><body><table>"
+        f'<tr><td colspan="10"><b>{title}</b></td></tr><tr><td colspan="10"><b>Unit: USD 100 Million</b></td></tr>'
+        "<tr><td>Import Source</td><td>Export &amp; Import</td><td>Export &amp; Import</td><td>Export</td>"
+        '<td>Export</td><td>Import</td><td>Import</td><td colspan="3">1-to-'
+        + str(m)
+        + " Total Year-on-Year (±%)</td></tr>"
+        f"<tr><td>Export Destination</td><td>{m}</td><td>1- to-{m}</td><td>{m}</td><td>1- to-{m}</td><td>{m}</td>"
+        f"<td>1- to-{m}</td><td>Export &amp; Import</td><td>Export</td><td>Import</td></tr>{body}</table></body></html>"
+    )
+
+
+def gacc_index(months: list[str]) -> str:
+    links = "".join(
+        f"<a href=http://english.customs.gov.cn/Statics/demo-table4-usd-{m}.html> {MONTH_NAMES[int(m[5:]) - 1]}.</a>"
+        for m in months
+    )
+    return (
+        "<html><head><title>News - Newsroom - GACC</title></head><body><div>Year 2026 2025</div><table>"
+        "<tr><th>Title</th><th>Month</th></tr><tr><td>(4) China's Total Export &amp; Import Values by "
+        f"Country/Region (in USD)</td><td><span>Jan.</span>{links}</td></tr></table></body></html>"
+    )
+
+
+def census(flow: str, month: str, k: int) -> list[list[str]]:
+    commodity = "E_COMMODITY" if flow == "exports" else "I_COMMODITY"
+    value = "ALL_VAL_MO" if flow == "exports" else "GEN_VAL_MO"
+    header = ["CTY_NAME", f"{commodity}_SDESC", "COMM_LVL", value, "time", "CTY_CODE", commodity]
+    return [
+        header,
+        [
+            "KOREA, SOUTH",
+            "ELECTRONIC INTEGRATED CIRCUITS; PARTS",
+            "HS4",
+            str(800_000_000 + k * 10**6),
+            month,
+            "5800",
+            "8542",
+        ],
+        [
+            "CHINA",
+            "ELECTRONIC INTEGRATED CIRCUITS; PARTS",
+            "HS4",
+            str(1_000_000_000 + k * 10**6),
+            month,
+            "5700",
+            "8542",
+        ],
+    ]
+
+
+def main() -> None:
+    for k, month in enumerate(MONTHS):
+        ym = month.replace("-", "")
+        target = ROOT / "un_comtrade" / f"410_{ym}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(comtrade(month, k), indent=1), encoding="utf-8")
+        target = ROOT / "kr_customs" / f"nitemtrade_8542_CN_{ym}.xml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(kcs(month, k), encoding="utf-8")
+        target = ROOT / "cn_customs" / f"demo-table4-usd-{month}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(gacc_page(month, k), encoding="utf-8")
+        if month != MONTHS[-1]:  # Census publishes about five weeks after the month
+            for flow in ("exports", "imports"):
+                target = ROOT / "us_census" / f"{flow}_{month}.json"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(json.dumps(census(flow, month, k)), encoding="utf-8")
+    (ROOT / "cn_customs" / "preliminary.html").write_text(gacc_index(MONTHS), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

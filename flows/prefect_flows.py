@@ -1,0 +1,251 @@
+"""The Prefect flows: `nightly` (scheduled) and `backfill` (started by an analyst from the UI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic import Field
+
+from extractors.base import SourceUnavailable, TransientFetchError, parse_month
+from flows.pipeline import (
+    MONTH_PATTERN,
+    Outcome,
+    ReleasesFailed,
+    SourceId,
+    default_end_month,
+    ingest_release,
+    plan_nightly,
+    plan_range,
+    read_cells,
+    runtime,
+    validate_sources,
+)
+from flows.planning import Planned
+from flows.report import grid_rows, revisions_of, summary_markdown
+
+KEY_REQUIRED = {"kr_customs": "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY (a data.go.kr service key)"}
+
+
+def retry_only_transient(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Prefect retries a release only when its failure was transient (timeout, reset, 429, 5xx)."""
+    try:
+        state.result()
+    except SourceUnavailable:
+        return False  # the source is down for this run; the next run tries again
+    except TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="ingest-release", task_run_name="{source} {month} {scope}", retry_condition_fn=retry_only_transient
+)
+def ingest_release_task(source: str, month: str, scope: str, force: bool = False) -> Outcome:
+    return ingest_release(runtime(), source, parse_month(month), scope, force)
+
+
+def _run_releases(planned: list[Planned], force: bool) -> list[Outcome]:
+    logger = get_run_logger()
+    settings = runtime().settings
+    work = ingest_release_task.with_options(
+        retries=settings.task_retries, retry_delay_seconds=settings.task_retry_delay_s
+    )
+    futures = {work.submit(p.source, p.period.strftime("%Y-%m"), p.scope, force): p for p in planned}
+    outcomes: list[Outcome] = []
+    for done, future in enumerate(as_completed(list(futures)), start=1):
+        p = futures[future]
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, Outcome):
+            outcome = result
+        else:  # a transient failure that outlived its retries
+            outcome = Outcome(p.source, p.scope, p.period, "failed", message=runtime().redact(str(result)))
+        outcomes.append(outcome)
+        logger.info("[%d/%d] %s", done, len(futures), outcome.line())
+    return outcomes
+
+
+def _report(kind: str, outcomes: list[Outcome]) -> None:
+    rt = runtime()
+    now = dt.datetime.now(dt.UTC)
+    create_table_artifact(
+        key=f"tradeflow-{kind}-grid",
+        table=grid_rows(outcomes),
+        description=f"tradeflow {kind}: state of every release checked",
+    )
+    revisions = revisions_of(rt.engine, [o.release_id for o in outcomes if o.release_id and o.updated])
+    create_markdown_artifact(
+        key=f"tradeflow-{kind}-summary",
+        markdown=summary_markdown(f"tradeflow {kind}", outcomes, revisions, now),
+        description=f"tradeflow {kind}: new, revised and failed releases",
+    )
+    failed = [o for o in outcomes if o.state == "failed"]
+    if failed:
+        raise ReleasesFailed(failed, outcomes)
+
+
+def scheduled_date(timezone: str) -> dt.date:
+    """The run's own date: its scheduled start in the schedule's timezone (now, for an ad-hoc run)."""
+    from prefect.runtime import flow_run
+
+    start = flow_run.scheduled_start_time
+    when = start if isinstance(start, dt.datetime) else dt.datetime.now(dt.UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(ZoneInfo(timezone)).date()
+
+
+Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
+
+
+def _thread_runner() -> Any:
+    """Releases run in threads: I/O-bound fetches overlap, within each source's rate limit."""
+    return ThreadPoolTaskRunner(max_workers=4)
+
+
+def _param(default: Any, title: str, description: str) -> Any:
+    """A parameter default that carries the title and description the Prefect UI form shows."""
+    return Field(default, description=description, json_schema_extra={"title": title})
+
+
+@flow(name="nightly", task_runner=_thread_runner(), log_prints=True)
+def nightly(
+    sources: list[SourceId] | None = _param(
+        None, "Sources", "Sources to check. Empty: every enabled source."
+    ),
+    as_of: dt.date | None = _param(
+        None,
+        "As of",
+        "Plan as if today were this date (YYYY-MM-DD, for example 2026-11-30). Empty: the run's "
+        "scheduled date in the schedule's timezone.",
+    ),
+) -> list[Outcome]:
+    """Check every source for releases that are due and load what changed."""
+    rt = runtime()
+    chosen = validate_sources(list(sources) if sources else None, rt.settings)
+    if not sources:
+        for source in [s for s in chosen if s in KEY_REQUIRED and not rt.settings.api_key(s)]:
+            get_run_logger().warning("%s skipped: it needs %s", source, KEY_REQUIRED[source])
+            chosen.remove(source)
+    today = as_of or scheduled_date(rt.settings.nightly_timezone)
+    planned = plan_nightly(rt, chosen, today)
+    get_run_logger().info("nightly as of %s: %d releases due", today, len(planned))
+    outcomes = _run_releases(planned, force=False)
+    _report("nightly", outcomes)
+    return outcomes
+
+
+@flow(name="backfill", task_runner=_thread_runner(), log_prints=True)
+def backfill(
+    start_month: Month = _param(..., "Start month", "First month to load, as YYYY-MM (for example 2024-01)."),
+    end_month: Month | None = _param(
+        None,
+        "End month",
+        "Last month to load, as YYYY-MM (for example 2026-10). Empty: the latest month that "
+        "could be published today.",
+    ),
+    sources: list[SourceId] | None = _param(
+        None,
+        "Sources",
+        "Sources to load: un_comtrade, kr_customs, cn_customs, us_census. Empty: every enabled source.",
+    ),
+    force: bool = _param(False, "Force", "Re-load payloads even when identical to the last one loaded."),
+    dry_run: bool = _param(
+        False,
+        "Dry run",
+        "Only list the releases that would be fetched, with their current status; fetch and write nothing.",
+    ),
+) -> list[Outcome]:
+    """Load a range of months for the chosen sources."""
+    rt = runtime()
+    chosen = validate_sources(list(sources) if sources else None, rt.settings)
+    start = parse_month(start_month)
+    end = parse_month(end_month) if end_month else default_end_month(chosen, dt.date.today())
+    if end < start:
+        raise ValueError(f"end month {end:%Y-%m} is before start month {start:%Y-%m}")
+    planned = plan_range(rt, chosen, start, end)
+    if dry_run:
+        cells = {s: read_cells(rt.engine, s) for s in chosen}
+        listing = []
+        for p in planned:
+            cell = cells[p.source].get((p.scope, p.period))
+            state = f"would fetch (now {cell.state if cell else 'never checked'})"
+            listing.append(Outcome(p.source, p.scope, p.period, state))
+        create_table_artifact(
+            key="tradeflow-backfill-dry-run",
+            table=grid_rows(listing),
+            description="tradeflow backfill dry run: releases that would be fetched",
+        )
+        for o in listing:
+            print(f"{o.source} {o.month} {o.scope}: {o.state}")
+        return listing
+    outcomes = _run_releases(planned, force=force)
+    _report("backfill", outcomes)
+    return outcomes
+
+
+# ------------------------------------------------------------------------------ CLI entry points
+
+
+def _print_outcomes(outcomes: list[Outcome]) -> None:
+    for o in outcomes:
+        print(o.line())
+
+
+def _exit_code(state: Any) -> int:
+    """Print each release's outcome; 0 unless a release failed (one line per failure on stderr)."""
+    import sys
+
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, ReleasesFailed):
+        _print_outcomes([o for o in result.outcomes if o.state != "failed"])
+        for o in result.failed:
+            print(f"FAILED {o.source} {o.month} {o.scope}: {o.message}", file=sys.stderr)
+        return 1
+    if isinstance(result, BaseException):
+        print(f"tradeflow: {runtime().redact(str(result))}", file=sys.stderr)
+        return 1
+    _print_outcomes(list(result))
+    return 0
+
+
+def run_nightly_cli(sources: list[str] | None = None, as_of: dt.date | None = None) -> int:
+    state = nightly(sources=sources, as_of=as_of, return_state=True)
+    return _exit_code(state)
+
+
+def run_backfill_cli(
+    *, start: str, end: str | None, sources: list[str] | None, force: bool, dry_run: bool, offline: bool
+) -> int:
+    if offline:
+        import sys
+
+        from flows.pipeline import reload_archived
+
+        rt = runtime()
+        chosen = validate_sources(sources, rt.settings)
+        end_month = parse_month(end) if end else default_end_month(chosen, dt.date.today())
+        outcomes = reload_archived(rt, chosen, parse_month(start), end_month)
+        _print_outcomes(outcomes)
+        failed = [o for o in outcomes if o.state == "failed"]
+        for o in failed:
+            print(f"FAILED {o.source} {o.month} {o.scope}: {o.message}", file=sys.stderr)
+        if not outcomes:
+            print(f"no archived releases for {chosen} between {start} and {end_month:%Y-%m}", file=sys.stderr)
+        return 1 if failed else 0
+    state = backfill(
+        start_month=start,
+        end_month=end,
+        sources=sources,
+        force=force,
+        dry_run=dry_run,
+        return_state=True,
+    )
+    return _exit_code(state)

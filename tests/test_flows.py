@@ -1,0 +1,238 @@
+"""Flow tests under one Prefect test server for the session, against the replay server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.artifacts import Artifact
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import Engine
+
+from demo.replay import DEFAULT_ROOT, ReplayServer
+from flows.pipeline import reset_runtime, runtime
+from flows.prefect_flows import backfill, nightly
+from tests.helpers import count, snapshot, table_rows
+
+pytestmark = pytest.mark.prefect
+ROOT = Path(__file__).resolve().parents[1]
+LATER = dt.date.today() + dt.timedelta(days=70)  # past the next Korean refresh and Comtrade's re-check
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    with prefect_test_harness(server_startup_timeout=60):
+        from prefect.settings import PREFECT_API_URL
+
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def releases(tmp_path: Path) -> Path:
+    root = tmp_path / "releases"
+    shutil.copytree(DEFAULT_ROOT, root)
+    return root
+
+
+@pytest.fixture
+def replay(releases: Path) -> Iterator[ReplayServer]:
+    with ReplayServer(releases) as server:
+        yield server
+
+
+@pytest.fixture
+def env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, replay: ReplayServer, prefect_server: str
+) -> Iterator[dict[str, str]]:
+    values = {
+        **replay.base_urls(),
+        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+        "TRADEFLOW_DATABASE_URL": db_url,
+        "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
+        "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "canary-kcs-key-123",
+        "TRADEFLOW_MIN_INTERVAL_S": "{}",
+        "TRADEFLOW_TASK_RETRY_DELAY_S": "0",
+        "TRADEFLOW_HTTP_BACKOFF_S": "0.01",
+        "PREFECT_API_URL": prefect_server,
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    reset_runtime()
+    yield values
+    reset_runtime()
+
+
+@pytest.fixture
+def engine(env: dict[str, str]) -> Engine:
+    return runtime().engine
+
+
+EXPECTED_ROWS = 6 * 3 + 6 * 3 + 16 * 3 + 2 * 4  # comtrade, kcs, gacc table 4 (16 figures a page), census
+
+
+def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, releases: Path) -> None:
+    first = nightly(as_of=dt.date.today())
+    loaded = [o for o in first if o.state == "loaded"]
+    assert len(loaded) == 13 and count(engine, "trade_flow") == EXPECTED_ROWS
+    assert count(engine, "trade_flow_revision") == 0
+
+    before = snapshot(engine)
+    second = nightly(as_of=LATER)
+    assert {o.state for o in second} <= {"unchanged", "not_published"}
+    assert {(o.source, o.month) for o in second if o.state == "unchanged"} >= {
+        ("kr_customs", "2026-09"),
+        ("un_comtrade", "2026-09"),
+    }
+    assert sum(o.inserted + o.updated for o in second) == 0
+    after = snapshot(engine)
+    assert after["trade_flow"] == before["trade_flow"] and after["trade_flow_revision"] == []
+    assert after["release"] == before["release"]
+
+    page = releases / "kr_customs" / "nitemtrade_8542_CN_202609.xml"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "<expDlr>5100000000</expDlr>", "<expDlr>5123456789</expDlr>"
+        ),
+        encoding="utf-8",
+    )
+    third = nightly(as_of=LATER)
+    revised = [o for o in third if o.updated]
+    assert [(o.source, o.month, o.updated) for o in revised] == [("kr_customs", "2026-09", 1)]
+    (revision,) = table_rows(engine, "trade_flow_revision")
+    assert (revision["old_value"], revision["new_value"]) == (5_100_000_000, 5_123_456_789)
+    assert count(engine, "trade_flow") == EXPECTED_ROWS
+    summary = Artifact.get("tradeflow-nightly-summary")
+    assert summary is not None and "854232" in str(summary.data) and "5,123,456,789" in str(summary.data)
+    grid = Artifact.get("tradeflow-nightly-grid")
+    assert grid is not None and "kr_customs" in str(grid.data)
+
+
+def test_one_failing_source_does_not_stop_the_others(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, replay: ReplayServer
+) -> None:
+    monkeypatch.setenv("TRADEFLOW_US_CENSUS_BASE_URL", f"{replay.url}/gone")
+    reset_runtime()
+    state = nightly(as_of=dt.date.today(), return_state=True)
+    assert state.is_failed()
+    rt = runtime()
+    statuses = table_rows(rt.engine, "ingest_status", order="source, scope, period")
+    failed = [s for s in statuses if s["state"] == "failed"]
+    assert {s["source"] for s in failed} == {"us_census"}
+    assert all("HTTP 404" in str(s["message"]) and "/gone/" in str(s["message"]) for s in failed)
+    assert {s["source"] for s in statuses if s["state"] == "loaded"} == {
+        "un_comtrade",
+        "kr_customs",
+        "cn_customs",
+    }
+    message = str(state.result(raise_on_failure=False))
+    assert "us_census 2026-08 exports" in message
+
+
+def test_backfill_dry_run_writes_nothing(engine: Engine) -> None:
+    before = snapshot(engine)
+    listing = backfill(
+        start_month="2026-08", end_month="2026-10", sources=["kr_customs", "cn_customs"], dry_run=True
+    )
+    assert [(o.source, o.month) for o in listing] == [
+        ("kr_customs", "2026-08"),
+        ("kr_customs", "2026-09"),
+        ("kr_customs", "2026-10"),
+        ("cn_customs", "2026-08"),
+        ("cn_customs", "2026-09"),
+        ("cn_customs", "2026-10"),
+    ]
+    assert all("never checked" in o.state for o in listing)
+    assert snapshot(engine) == before
+
+
+def test_backfill_range_and_force(engine: Engine) -> None:
+    outcomes = backfill(start_month="2026-08", end_month="2026-09", sources=["kr_customs"])
+    assert [(o.month, o.state) for o in sorted(outcomes, key=lambda o: o.period)] == [
+        ("2026-08", "loaded"),
+        ("2026-09", "loaded"),
+    ]
+    again = backfill(start_month="2026-08", end_month="2026-09", sources=["kr_customs"])
+    assert {o.state for o in again} == {"unchanged"}
+    forced = backfill(start_month="2026-08", end_month="2026-09", sources=["kr_customs"], force=True)
+    assert {o.state for o in forced} == {"unchanged"} and count(engine, "trade_flow_revision") == 0
+
+
+def test_backfill_rejects_a_bad_month(env: dict[str, str]) -> None:
+    state = backfill(start_month="2026-13", return_state=True)
+    assert state.is_failed()
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_nightly_and_backfill_at_once_in_two_processes(env: dict[str, str], engine: Engine) -> None:
+    """Two processes load the same months at the same time: no duplicate figures or revisions."""
+    results: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def run(name: str, *args: str) -> None:
+        results[name] = _cli(env, *args)
+
+    threads = [
+        threading.Thread(target=run, args=("nightly", "nightly", "--as-of", dt.date.today().isoformat())),
+        threading.Thread(
+            target=run, args=("backfill", "backfill", "--start", "2026-08", "--end", "2026-10", "--force")
+        ),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for name, result in results.items():
+        assert result.returncode == 0, (name, result.stderr[-2000:])
+        assert "database is locked" not in result.stderr
+    assert count(engine, "trade_flow") == EXPECTED_ROWS
+    assert count(engine, "trade_flow_revision") == 0
+    keys = {
+        (
+            r["source"],
+            r["reporter"],
+            r["partner"],
+            r["flow"],
+            r["commodity_code"],
+            r["period"],
+            r["period_months"],
+        )
+        for r in table_rows(engine, "trade_flow")
+    }
+    assert len(keys) == EXPECTED_ROWS
+    releases = table_rows(engine, "release")
+    assert len({(r["source"], r["scope"], r["period"], r["sha256"]) for r in releases}) == len(releases)
+
+
+def test_offline_backfill_rebuilds_from_the_archive(env: dict[str, str], tmp_path: Path) -> None:
+    nightly(as_of=dt.date.today())
+    original = {k: v for k, v in snapshot(runtime().engine).items() if k == "trade_flow"}
+    rebuilt_env = {
+        **env,
+        "TRADEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'rebuilt.db'}",
+        "TRADEFLOW_UN_COMTRADE_BASE_URL": "http://127.0.0.1:9/unreachable",
+    }
+    result = _cli(rebuilt_env, "backfill", "--offline", "--start", "2026-01", "--end", "2026-12")
+    assert result.returncode == 0, result.stderr[-2000:]
+    from warehouse.engine import create_warehouse_engine
+
+    rebuilt = create_warehouse_engine(rebuilt_env["TRADEFLOW_DATABASE_URL"])
+    fields = ("source", "reporter", "partner", "flow", "commodity_code", "period_months", "value")
+    assert sorted(tuple(str(r[f]) for f in fields) for r in table_rows(rebuilt, "trade_flow")) == sorted(
+        tuple(str(r[f]) for f in fields) for r in original["trade_flow"]
+    )
+    rebuilt.dispose()
