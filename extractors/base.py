@@ -151,6 +151,7 @@ class SourceConfig:
     commodities: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
     edition: str = "USD"
+    imports_basis: str = "general"
 
 
 @runtime_checkable

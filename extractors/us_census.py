@@ -22,6 +22,8 @@ from extractors.base import HttpSession, ParseError, Payload, SourceConfig, reda
 from transforms.us_census import annual_revision_date, iso3_to_census, normalize_us_census
 
 VALUE_FIELDS = {"exports": ("ALL_VAL_MO",), "imports": ("GEN_VAL_MO", "CON_VAL_MO")}
+# General imports (all goods entering the country) or imports for consumption (entering the US market).
+IMPORT_BASIS = {"general": "GEN_VAL_MO", "consumption": "CON_VAL_MO"}
 COMMODITY_FIELD = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}
 
 
@@ -34,7 +36,14 @@ class UsCensus:
 
     def request(self, config: SourceConfig, period: dt.date, scope: str) -> tuple[str, list[tuple[str, str]]]:
         commodity = COMMODITY_FIELD[scope]
-        fields = ["CTY_NAME", f"{commodity}_SDESC", "COMM_LVL", VALUE_FIELDS[scope][0]]
+        value = VALUE_FIELDS[scope][0]
+        if scope == "imports":
+            if config.imports_basis not in IMPORT_BASIS:
+                raise ValueError(
+                    f"imports_basis must be one of {sorted(IMPORT_BASIS)}, not {config.imports_basis!r}"
+                )
+            value = IMPORT_BASIS[config.imports_basis]
+        fields = ["CTY_NAME", f"{commodity}_SDESC", "COMM_LVL", value]
         params: list[tuple[str, str]] = [("get", ",".join(fields)), ("time", period.strftime("%Y-%m"))]
         params += [("CTY_CODE", iso3_to_census(p)) for p in config.partners or ("WLD",)]
         params += [(commodity, c) for c in config.commodities if c != "TOTAL"]

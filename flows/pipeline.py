@@ -31,7 +31,7 @@ from extractors.base import (
 )
 from flows.archive import archive_release, manifests, release_sha256
 from flows.planning import CellState, Planned, latest_publishable, plan_backfill, plan_source
-from flows.settings import SOURCE_IDS, Settings, get_settings
+from flows.settings import SOURCE_IDS, Settings, get_settings, with_prefect_secrets
 from transforms.schema import SchemaError, empty_canonical, validate_canonical
 from warehouse.engine import create_warehouse_engine, is_sqlite
 from warehouse.migrate import upgrade
@@ -89,6 +89,7 @@ def source_config(settings: Settings, source: str) -> SourceConfig:
         commodities=tuple(watch.commodities),
         tables=tuple(watch.tables),
         edition=watch.edition,
+        imports_basis=watch.imports_basis,
     )
 
 
@@ -99,10 +100,12 @@ class Runtime:
     settings: Settings
     engine: Engine
     http: HttpSession
+    base_settings: Settings
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, settings: Settings) -> Runtime:
+    def create(cls, base: Settings) -> Runtime:
+        settings = with_prefect_secrets(base)
         engine = create_warehouse_engine(settings.database_url)
         upgrade(engine)
         policy = HttpPolicy(
@@ -113,7 +116,12 @@ class Runtime:
             max_response_bytes=settings.http_max_response_bytes,
             min_interval_s=settings.min_interval_s,
         )
-        return cls(settings=settings, engine=engine, http=HttpSession(policy, secrets=settings.secrets()))
+        return cls(
+            settings=settings,
+            engine=engine,
+            http=HttpSession(policy, secrets=settings.secrets()),
+            base_settings=base,
+        )
 
     def config(self, source: str) -> SourceConfig:
         return source_config(self.settings, source)
@@ -131,7 +139,7 @@ def runtime() -> Runtime:
     global _RUNTIME
     with _RUNTIME_LOCK:
         settings = get_settings()
-        if _RUNTIME is None or _RUNTIME.settings is not settings:
+        if _RUNTIME is None or _RUNTIME.base_settings is not settings:
             _RUNTIME = Runtime.create(settings)
         return _RUNTIME
 

@@ -39,6 +39,7 @@ class Watch(BaseModel):
     first_month: str = "2024-01"
     tables: list[str] = Field(default_factory=list)
     edition: str = "USD"
+    imports_basis: str = "general"  # us_census: "general" (GEN_VAL_MO) or "consumption" (CON_VAL_MO)
 
 
 def _default_watchlist() -> dict[str, Watch]:
@@ -47,7 +48,12 @@ def _default_watchlist() -> dict[str, Watch]:
         "un_comtrade": Watch(reporters=["KOR", "CHN"], partners=["WLD", "CHN", "KOR"], commodities=semis),
         "kr_customs": Watch(reporters=["KOR"], partners=["WLD", "CHN"], commodities=["8541", "8542"]),
         "cn_customs": Watch(reporters=["CHN"], tables=["4", "5", "6"], edition="USD"),
-        "us_census": Watch(reporters=["USA"], partners=["KOR", "CHN"], commodities=["85", "8541", "8542"]),
+        "us_census": Watch(
+            reporters=["USA"],
+            partners=["KOR", "CHN"],
+            commodities=["85", "8541", "8542"],
+            imports_basis="general",
+        ),
     }
 
 
@@ -142,6 +148,38 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""
         return [key for source in SOURCE_IDS if (key := self.api_key(source))]
+
+
+# Prefect Secret blocks that stand in for unset key settings (create them in the UI: Blocks > Secret).
+SECRET_BLOCKS: dict[str, str] = {
+    "un_comtrade_api_key": "tradeflow-un-comtrade-api-key",
+    "kr_customs_service_key": "tradeflow-kr-customs-service-key",
+    "us_census_api_key": "tradeflow-us-census-api-key",
+}
+
+
+def with_prefect_secrets(settings: Settings) -> Settings:
+    """Fill unset keys from Prefect Secret blocks, when a Prefect API is configured.
+
+    Environment variables and tradeflow.toml win; a missing block is not an error.
+    """
+    missing = {field: block for field, block in SECRET_BLOCKS.items() if getattr(settings, field) is None}
+    if not missing:
+        return settings
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        return settings
+    from prefect.blocks.system import Secret
+
+    found: dict[str, SecretStr] = {}
+    for field, block in missing.items():
+        try:
+            secret: Any = Secret.load(block)
+            found[field] = SecretStr(str(secret.get()))
+        except Exception:  # noqa: S112 - no such block (or no server): the setting stays unset
+            continue
+    return settings.model_copy(update=found) if found else settings
 
 
 @lru_cache(maxsize=1)

@@ -193,6 +193,26 @@ def test_comtrade_truncated_preview_is_split_until_no_part_is_full(httpserver: H
     assert len(payloads) == 5  # X/TOTAL, X/8542, M, RM, RX
 
 
+def test_census_imports_for_consumption_where_asked(httpserver: HTTPServer) -> None:
+    body = (
+        b'[["CTY_NAME","I_COMMODITY_SDESC","COMM_LVL","CON_VAL_MO","time","CTY_CODE","I_COMMODITY"],'
+        b'["KOREA, SOUTH","ICS","HS4","777","2026-01","5800","8542"]]'
+    )
+    httpserver.expect_request("/imports/hs").respond_with_data(body, content_type="application/json")
+    config = SourceConfig(
+        base_url=httpserver.url_for("/").rstrip("/"),
+        partners=("KOR",),
+        commodities=("8542",),
+        imports_basis="consumption",
+    )
+    ext = get_extractor("us_census")
+    (payload,) = ext.fetch(HttpSession(), config, dt.date(2026, 1, 1), "imports")
+    ((request, _),) = httpserver.log
+    assert "CON_VAL_MO" in request.args["get"].split(",") and "GEN_VAL_MO" not in request.args["get"]
+    rows = ext.normalize(ext.parse(payload))
+    assert rows["value"].tolist() == [777] and rows["flow"].tolist() == ["import"]
+
+
 def test_census_204_means_no_rows(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/exports/hs").respond_with_data("", status=204)
     config = SourceConfig(

@@ -44,8 +44,9 @@ def _wait(url: str, seconds: float, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError(f"{url} did not answer within {seconds}s")
 
 
-@pytest.fixture
-def prefect_api(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    tmp_path = tmp_path_factory.mktemp("prefect-server")
     port = _free_port()
     env = {
         **os.environ,
@@ -142,3 +143,45 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                 assert run.state is not None and run.state.is_completed(), run.state
     finally:
         os.environ.pop("PREFECT_API_URL", None)
+
+
+def test_prefect_yaml_deploys_both_deployments_to_a_process_pool(
+    prefect_api: tuple[str, dict[str, str]],
+) -> None:
+    api, base_env = prefect_api
+    env = {**base_env, "PREFECT_API_URL": api, "TRADEFLOW_HOME": str(ROOT)}
+    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+    pool = subprocess.run(
+        [prefect, "work-pool", "create", "tradeflow", "--type", "process", "--overwrite"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pool.returncode == 0, pool.stderr[-2000:]
+    deploy = subprocess.run(
+        [prefect, "--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert deploy.returncode == 0, (deploy.stdout[-2000:], deploy.stderr[-2000:])
+    asyncio.run(_check_yaml(api))
+
+
+async def _check_yaml(api: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        async with get_client() as client:
+            nightly = await client.read_deployment_by_name("nightly/nightly")
+            assert nightly.work_pool_name == "tradeflow"
+            assert nightly.entrypoint == "flows/prefect_flows.py:nightly"
+            (schedule,) = nightly.schedules
+            assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 2 * * *", "Asia/Seoul")
+            backfill = await client.read_deployment_by_name("backfill/backfill")
+            assert backfill.work_pool_name == "tradeflow" and not backfill.schedules
+            assert backfill.parameter_openapi_schema["properties"]["start_month"]["title"] == "Start month"

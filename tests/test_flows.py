@@ -135,6 +135,24 @@ def test_one_failing_source_does_not_stop_the_others(
     assert "us_census 2026-08 exports" in message
 
 
+def test_keys_come_from_prefect_secret_blocks_when_unset(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, replay: ReplayServer
+) -> None:
+    from prefect.blocks.system import Secret
+
+    Secret(value="kcs-key-from-block").save("tradeflow-kr-customs-service-key", overwrite=True)
+    try:
+        monkeypatch.delenv("TRADEFLOW_KR_CUSTOMS_SERVICE_KEY")
+        reset_runtime()
+        outcomes = backfill(start_month="2026-08", end_month="2026-08", sources=["kr_customs"])
+        assert [o.state for o in outcomes] == ["loaded"]
+        assert any("serviceKey=kcs-key-from-block" in r for r in replay.requests)
+        statuses = table_rows(runtime().engine, "release")
+        assert all("kcs-key-from-block" not in str(r["url"]) for r in statuses)
+    finally:
+        Secret.delete("tradeflow-kr-customs-service-key")
+
+
 def test_backfill_dry_run_writes_nothing(engine: Engine) -> None:
     before = snapshot(engine)
     listing = backfill(

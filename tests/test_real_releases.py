@@ -165,3 +165,42 @@ def test_gacc_index_links(real_releases: Path) -> None:
     assert links[("4", "USD", 3)].startswith("http://127.0.0.1:8123/Statics/")
     assert not [k for k in links if k[2] == 1]  # January: no link, released with February
     assert ("5", "CNY", 2) in links and ("6", "USD", 2) in links
+
+
+DATA_PAYLOADS = [
+    ("un_comtrade", "un_comtrade/data_v1_get_C_A_HS_china_2010_arg_deu.json", 4),
+    ("un_comtrade", "un_comtrade/data_v1_empty_result.json", 0),
+    ("kr_customs", "kr_customs/nitemtrade_8542_CN_202601-202606_excerpt.xml", 6),
+    ("cn_customs", "cn_customs/table4_by_country_2026-03_cny.html", 120),
+    ("cn_customs", "cn_customs/table5_major_exports_2026-03_usd.html", 62),
+]
+
+
+def test_ingest_file_loads_every_real_payload_with_its_lineage(
+    real_releases: Path, engine: Any, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from flows.local import ingest_file
+    from tests.helpers import table_rows
+
+    for source, name, expected in DATA_PAYLOADS:
+        path = real_releases / name
+        result = ingest_file(engine, tmp_path / "data", source, path).result
+        assert (result.rows, result.inserted) == (expected, expected), name
+        release = next(r for r in table_rows(engine, "release") if r["id"] == result.release_id)
+        assert release["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert (release["source"], release["scope"], release["bytes"]) == (
+            source,
+            f"file:{path.name}",
+            path.stat().st_size,
+        )
+        assert Path(str(release["raw_path"])).read_bytes() == path.read_bytes()
+    figures = table_rows(engine, "trade_flow")
+    assert len(figures) == sum(e for *_, e in DATA_PAYLOADS)
+    korea = [
+        f
+        for f in figures
+        if f["source"] == "kr_customs" and f["commodity_code"] == "854232" and f["flow"] == "export"
+    ]
+    assert [f["value"] for f in korea] == [4_934_026_496]
