@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from extractors.base import TradeflowError, redact_text
 from flows.settings import SOURCE_IDS, Settings, get_settings
@@ -103,6 +104,29 @@ def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.read import parse_filter, read_view, write_frame
+
+    engine = _engine(settings)
+    frame = read_view(engine, args.view, [parse_filter(w) for w in args.where or []])
+    write_frame(frame, args.format, Path(args.out))
+    print(f"{len(frame)} rows of {args.view} written to {args.out} ({args.format})")
+    return 0
+
+
+def _cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.read import render_table, run_query
+
+    frame = run_query(_engine(settings), args.sql)
+    if args.format == "table":
+        sys.stdout.write(render_table(frame))
+    elif args.format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n")
+    return 0
+
+
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from flows.deployments import serve_deployments
 
@@ -154,6 +178,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="month x source grid and freshness")
     p.add_argument("--format", default="table", choices=["table", "json"])
 
+    p = sub.add_parser("export", help="write a view (or table) to a CSV, Parquet or JSON file")
+    p.add_argument(
+        "--view",
+        required=True,
+        help="trade_flow_latest, trade_flow_first_vs_latest, source_freshness, mirror_flows (or a table)",
+    )
+    p.add_argument(
+        "--where", action="append", metavar="COLUMN OP VALUE", help="e.g. reporter=KOR, period>=2026-01-01"
+    )
+    p.add_argument("--format", default="csv", choices=["csv", "parquet", "json"])
+    p.add_argument("--out", required=True)
+
+    p = sub.add_parser("query", help="run a read-only SQL query against the warehouse")
+    p.add_argument("sql")
+    p.add_argument("--format", default="table", choices=["table", "csv", "json"])
+
     sub.add_parser("serve", help="serve the deployments (nightly schedule + backfill)")
 
     p = sub.add_parser("db", help="database administration")
@@ -169,6 +209,8 @@ COMMANDS = {
     "backfill": _cmd_backfill,
     "status": _cmd_status,
     "serve": _cmd_serve,
+    "export": _cmd_export,
+    "query": _cmd_query,
     "db": _cmd_db,
 }
 
@@ -189,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TradeflowError, SchemaError) as exc:
         print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
         return 1
-    except OSError as exc:
+    except (OSError, ValueError, SQLAlchemyError) as exc:
         print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
         return 1
 

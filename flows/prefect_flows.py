@@ -27,7 +27,7 @@ from flows.pipeline import (
     validate_sources,
 )
 from flows.planning import Planned
-from flows.report import grid_rows, revisions_of, summary_markdown
+from flows.report import changes_markdown, grid_rows, late_sources, revisions_of, summary_markdown
 
 KEY_REQUIRED = {"kr_customs": "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY (a data.go.kr service key)"}
 
@@ -80,12 +80,20 @@ def _report(kind: str, outcomes: list[Outcome]) -> None:
         table=grid_rows(outcomes),
         description=f"tradeflow {kind}: state of every release checked",
     )
-    revisions = revisions_of(rt.engine, [o.release_id for o in outcomes if o.release_id and o.updated])
+    revisions = revisions_of(rt.engine, [o.release_id for o in outcomes if o.release_id and o.updated], None)
     create_markdown_artifact(
         key=f"tradeflow-{kind}-summary",
-        markdown=summary_markdown(f"tradeflow {kind}", outcomes, revisions, now),
+        markdown=summary_markdown(f"tradeflow {kind}", outcomes, revisions[:20], now),
         description=f"tradeflow {kind}: new, revised and failed releases",
     )
+    if kind == "nightly":
+        create_markdown_artifact(
+            key="tradeflow-nightly-changes",
+            markdown=changes_markdown(
+                outcomes, revisions, late_sources(rt.engine), rt.settings.revision_alert_pct, now
+            ),
+            description="tradeflow: what changed since the previous night",
+        )
     failed = [o for o in outcomes if o.state == "failed"]
     if failed:
         raise ReleasesFailed(failed, outcomes)

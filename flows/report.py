@@ -27,7 +27,7 @@ def grid_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     ]
 
 
-def revisions_of(engine: Engine, release_ids: list[int], limit: int = 20) -> list[dict[str, Any]]:
+def revisions_of(engine: Engine, release_ids: list[int], limit: int | None = 20) -> list[dict[str, Any]]:
     """The largest revisions made by these releases, by relative size."""
     if not release_ids:
         return []
@@ -61,7 +61,7 @@ def revisions_of(engine: Engine, release_ids: list[int], limit: int = 20) -> lis
             }
         )
     out.sort(key=lambda x: abs(x["pct"]) if x["pct"] is not None else float("inf"), reverse=True)
-    return out[:limit]
+    return out if limit is None else out[:limit]
 
 
 def _money(value: float) -> str:
@@ -104,4 +104,46 @@ def summary_markdown(
     lines += ["", "## Failed", ""]
     failed = [o for o in outcomes if o.state == "failed"]
     lines += [f"- {o.source} {o.month} `{o.scope}`: {o.message}" for o in failed] or ["- none"]
+    return "\n".join(lines) + "\n"
+
+
+def late_sources(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT source, latest_month_loaded, expected_month, late FROM source_freshness")
+        ).all()
+    return [
+        {
+            "source": r.source,
+            "latest": str(r.latest_month_loaded or "-")[:7],
+            "expected": str(r.expected_month)[:7],
+        }
+        for r in rows
+        if r.late
+    ]
+
+
+def changes_markdown(
+    outcomes: list[Outcome],
+    revisions: list[dict[str, Any]],
+    late: list[dict[str, Any]],
+    threshold_pct: float,
+    when: dt.datetime,
+) -> str:
+    """What changed since the previous night: new months, large revisions, late sources."""
+    lines = [f"# What changed since the previous night ({when.date().isoformat()})", "", "## New months", ""]
+    new = sorted({(o.source, o.month) for o in outcomes if o.inserted})
+    lines += [f"- {source} {month}" for source, month in new] or ["- none"]
+    big = [r for r in revisions if r["pct"] is None or abs(r["pct"]) >= threshold_pct]
+    lines += ["", f"## Revisions of {threshold_pct:g}% or more", ""]
+    lines += [
+        f"- {r['source']} {r['reporter']}->{r['partner']} {r['flow']} {r['commodity']} {r['period']}: "
+        f"{_money(r['old'])} -> {_money(r['new'])} {r['currency']}"
+        + (f" ({r['pct']:+.2f}%)" if r["pct"] is not None else "")
+        for r in big
+    ] or ["- none"]
+    lines += ["", "## Late sources", ""]
+    lines += [
+        f"- {x['source']}: latest month loaded {x['latest']}, expected {x['expected']}" for x in late
+    ] or ["- none"]
     return "\n".join(lines) + "\n"

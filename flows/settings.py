@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     max_parallel_releases: int = 4
     task_retries: int = 2
     task_retry_delay_s: float = 60.0
+    revision_alert_pct: float = 1.0  # revisions at least this large (in %) are listed in the nightly changes
 
     @field_validator("sources", mode="before")
     @classmethod

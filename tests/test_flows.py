@@ -60,6 +60,7 @@ def env(
         "TRADEFLOW_MIN_INTERVAL_S": "{}",
         "TRADEFLOW_TASK_RETRY_DELAY_S": "0",
         "TRADEFLOW_HTTP_BACKOFF_S": "0.01",
+        "TRADEFLOW_REVISION_ALERT_PCT": "0.4",
         "PREFECT_API_URL": prefect_server,
     }
     for key, value in values.items():
@@ -81,6 +82,8 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
     first = nightly(as_of=dt.date.today())
     loaded = [o for o in first if o.state == "loaded"]
     assert len(loaded) == 13 and count(engine, "trade_flow") == EXPECTED_ROWS
+    changes = str(Artifact.get("tradeflow-nightly-changes").data)  # type: ignore[union-attr]
+    assert "- kr_customs 2026-09" in changes and "- us_census 2026-08" in changes
     assert count(engine, "trade_flow_revision") == 0
 
     before = snapshot(engine)
@@ -110,6 +113,8 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
     assert count(engine, "trade_flow") == EXPECTED_ROWS
     summary = Artifact.get("tradeflow-nightly-summary")
     assert summary is not None and "854232" in str(summary.data) and "5,123,456,789" in str(summary.data)
+    changes = str(Artifact.get("tradeflow-nightly-changes").data)  # type: ignore[union-attr]
+    assert "KOR->CHN export 854232 2026-09: 5,100,000,000 -> 5,123,456,789 USD (+0.46%)" in changes
     grid = Artifact.get("tradeflow-nightly-grid")
     assert grid is not None and "kr_customs" in str(grid.data)
 

@@ -1,0 +1,270 @@
+"""The downstream surface on both databases: views over a small hand-built history, exports, README examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from flows.planning import add_months
+from tests.conftest import IN_CI
+from transforms.schema import CANONICAL_COLUMNS
+from warehouse.read import parse_filter, read_view, run_query
+from warehouse.upsert import ReleaseInfo, upsert_release, utcnow
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = dt.date.today()
+RECENT = add_months(TODAY.replace(day=1), -1)  # the latest month kr_customs can be due for
+
+
+def row(
+    source: str,
+    reporter: str,
+    partner: str,
+    flow: str,
+    code: str,
+    period: dt.date,
+    value: float,
+    currency: str = "USD",
+) -> dict[str, object]:
+    return {
+        "source": source,
+        "reporter": reporter,
+        "partner": partner,
+        "flow": flow,
+        "commodity_system": "TOTAL" if code == "TOTAL" else "HS",
+        "commodity_code": code,
+        "commodity_name": "",
+        "period": period,
+        "period_months": 1,
+        "value": value,
+        "currency": currency,
+        "valuation": "FOB" if flow == "export" else "CIF",
+        "net_weight_kg": None,
+        "quantity": None,
+        "quantity_unit": None,
+        "provisional": False,
+    }
+
+
+def load(engine: Engine, source: str, period: dt.date, rows: list[dict[str, object]], tag: str) -> int:
+    frame = pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
+    info = ReleaseInfo(
+        source=source,
+        scope="test",
+        period=period,
+        url=f"https://example.invalid/{tag}",
+        sha256=tag.ljust(64, "0"),
+        bytes=1,
+        fetched_at=utcnow(),
+    )
+    return upsert_release(engine, frame, info).release_id
+
+
+@pytest.fixture
+def history(engine: Engine) -> Engine:
+    march = dt.date(2026, 3, 1)
+    load(
+        engine,
+        "kr_customs",
+        march,
+        [
+            row("kr_customs", "KOR", "CHN", "export", "TOTAL", march, 100e9),
+            row("kr_customs", "KOR", "CHN", "export", "854232", march, 4e9),
+        ],
+        "kr1",
+    )
+    load(
+        engine,
+        "kr_customs",
+        march,
+        [
+            row("kr_customs", "KOR", "CHN", "export", "TOTAL", march, 100e9),
+            row("kr_customs", "KOR", "CHN", "export", "854232", march, 4.5e9),
+        ],
+        "kr2",
+    )
+    load(
+        engine,
+        "kr_customs",
+        RECENT,
+        [row("kr_customs", "KOR", "CHN", "export", "TOTAL", RECENT, 90e9)],
+        "kr3",
+    )
+    load(
+        engine,
+        "cn_customs",
+        march,
+        [
+            row("cn_customs", "CHN", "KOR", "import", "TOTAL", march, 110e9),
+            row("cn_customs", "CHN", "KOR", "import", "TOTAL", march, 800e9, "CNY"),
+        ],
+        "cn1",
+    )
+    load(
+        engine,
+        "un_comtrade",
+        march,
+        [
+            row("un_comtrade", "KOR", "CHN", "export", "TOTAL", march, 98e9),
+            row("un_comtrade", "CHN", "KOR", "import", "TOTAL", march, 107e9),
+        ],
+        "un1",
+    )
+    load(
+        engine,
+        "us_census",
+        dt.date(2020, 1, 1),
+        [row("us_census", "USA", "KOR", "export", "8542", dt.date(2020, 1, 1), 1e9)],
+        "us1",
+    )
+    return engine
+
+
+def test_trade_flow_latest_has_readable_names(history: Engine) -> None:
+    latest = read_view(history, "trade_flow_latest")
+    assert len(latest) == 8
+    kr = latest[(latest["source"] == "kr_customs") & (latest["commodity_code"] == "854232")].iloc[0]
+    assert (kr["reporter_name"], kr["partner_name"], kr["value"]) == ("South Korea", "China", 4.5e9)
+    assert kr["released_at"] is not None
+
+
+def test_first_vs_latest(history: Engine) -> None:
+    view = read_view(history, "trade_flow_first_vs_latest", [parse_filter("commodity_code=854232")])
+    (r,) = view.to_dict(orient="records")
+    assert (r["first_value"], r["latest_value"], r["revision"], r["revisions"]) == (4e9, 4.5e9, 0.5e9, 1)
+    assert r["revision_ratio"] == pytest.approx(0.125)
+    assert str(r["first_released_at"]) < str(r["last_released_at"])
+    unrevised = read_view(history, "trade_flow_first_vs_latest", [parse_filter("revisions=0")])
+    assert len(unrevised) == 7 and set(unrevised["revision"]) == {0}
+
+
+def test_source_freshness_flags_the_late_source(history: Engine) -> None:
+    fresh = read_view(history, "source_freshness").set_index("source")
+    assert bool(fresh.loc["us_census", "late"]) is True
+    assert str(fresh.loc["us_census", "latest_month_loaded"])[:7] == "2020-01"
+    assert bool(fresh.loc["kr_customs", "late"]) is False
+    assert str(fresh.loc["kr_customs", "latest_month_loaded"])[:7] == RECENT.strftime("%Y-%m")
+    assert bool(fresh.loc["un_comtrade", "late"]) is False and pd.isna(
+        fresh.loc["un_comtrade", "expected_month"]
+    )
+
+
+def test_mirror_flows_gap(history: Engine) -> None:
+    mirror = read_view(history, "mirror_flows", [parse_filter("exporter=KOR"), parse_filter("importer=CHN")])
+    pairs = {(r["export_source"], r["import_source"]): r for r in mirror.to_dict(orient="records")}
+    national = pairs[("kr_customs", "cn_customs")]
+    assert (national["export_value"], national["import_value"], national["gap"]) == (100e9, 110e9, 10e9)
+    assert national["gap_ratio"] == pytest.approx(0.1) and national["currency"] == "USD"
+    comtrade = pairs[("un_comtrade", "un_comtrade")]
+    assert comtrade["gap"] == 9e9
+    assert set(pairs) == {
+        ("kr_customs", "cn_customs"),
+        ("kr_customs", "un_comtrade"),
+        ("un_comtrade", "cn_customs"),
+        ("un_comtrade", "un_comtrade"),
+    }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_export_round_trips(history: Engine, db_url: str, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"latest.{fmt}"
+    env = {**os.environ, "TRADEFLOW_DATABASE_URL": db_url, "TRADEFLOW_CONFIG": str(tmp_path / "none.toml")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows",
+            "export",
+            "--view",
+            "trade_flow_latest",
+            "--where",
+            "reporter=KOR",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    expected = read_view(history, "trade_flow_latest", [parse_filter("reporter=KOR")])
+    back = {"csv": pd.read_csv, "json": pd.read_json, "parquet": pd.read_parquet}[fmt](out)
+    assert len(back) == len(expected) == 4
+    assert sorted(back["value"]) == sorted(expected["value"])
+    assert sorted(back["commodity_code"].astype(str)) == sorted(expected["commodity_code"])
+
+
+def test_export_refuses_unknown_columns_and_query_is_read_only(history: Engine) -> None:
+    with pytest.raises(ValueError, match="no column"):
+        read_view(history, "trade_flow_latest", [parse_filter("nope=1")])
+    with pytest.raises(Exception, match=r"(?i)read.only|readonly"):
+        run_query(history, "DELETE FROM trade_flow")
+    assert len(read_view(history, "trade_flow")) == 8
+
+
+def _examples() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return dict(re.findall(r"<!-- example: ([\w-]+) -->\n```\w+\n(.*?)```", text, re.S))
+
+
+def test_readme_examples_run(history: Engine, db_url: str, tmp_path: Path) -> None:
+    examples = _examples()
+    assert set(examples) == {"query-latest", "query-revised", "query-mirror", "psql", "pandas", "duckdb"}
+    env = {
+        **os.environ,
+        "TRADEFLOW_DATABASE_URL": db_url,
+        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    outputs = {}
+    for name in ("query-latest", "query-revised", "query-mirror"):
+        result = subprocess.run(
+            ["bash", "-c", examples[name]], env=env, capture_output=True, text=True, cwd=tmp_path
+        )
+        assert result.returncode == 0, (name, result.stderr)
+        outputs[name] = result.stdout
+    assert "4500000000" in outputs["query-latest"].replace(".0", "").replace(",", "")
+    assert "854232" in outputs["query-revised"] and "0.125" in outputs["query-revised"]
+    assert "cn_customs" in outputs["query-mirror"] and "0.1" in outputs["query-mirror"]
+    if db_url.startswith("sqlite"):
+        db_file = db_url.removeprefix("sqlite:///")
+        (tmp_path / "data").mkdir()
+        import sqlite3
+
+        with sqlite3.connect(db_file) as src, sqlite3.connect(tmp_path / "data" / "tradeflow.db") as dst:
+            src.backup(dst)  # a consistent copy, WAL included
+        for name in ("pandas", "duckdb"):
+            result = subprocess.run(
+                [sys.executable, "-c", examples[name]], capture_output=True, text=True, cwd=tmp_path
+            )
+            assert result.returncode == 0, (name, result.stderr)
+            outputs[name] = result.stdout
+        assert "export" in outputs["pandas"] and "2026-03-01" in outputs["pandas"]
+        assert "KOR" in outputs["duckdb"] and "CHN" in outputs["duckdb"] and "0.1" in outputs["duckdb"]
+    else:
+        if shutil.which("psql") is None:
+            if IN_CI:
+                pytest.fail("psql is needed to run the README's psql example under CI=true")
+            pytest.skip("psql not installed")
+        schema_url = db_url.replace("postgresql+psycopg://", "postgresql://")
+        result = subprocess.run(
+            ["bash", "-c", examples["psql"]],
+            env={**env, "TRADEFLOW_PSQL_URL": schema_url},
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "us_census" in result.stdout and re.search(
+            r"us_census\s*\|\s*2020-01-01.*\|\s*t\s*$", result.stdout, re.M
+        )
