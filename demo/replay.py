@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
+import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -70,30 +73,118 @@ def route(root: Path, path: str, query: dict[str, list[str]]) -> tuple[int, str,
     return 404, "text/plain", f"no route for {path}".encode()
 
 
-class ReplayServer:
-    """The replay server in a background thread (for tests and `make demo`)."""
+FAULTS_HELP = """Faults, each used once per matching request, in order:
+  stall:S        wait S seconds, then answer normally
+  reset          send the headers and half the body, then reset the connection (RST)
+  truncate       promise the whole body (Content-Length) but send half of it and close
+  cut            answer 200 with the first half of the body as if it were whole
+  status:N[:R]   answer HTTP N with a short body (and Retry-After: R)
+  html           answer 200 with an HTML error page
+  huge:N         answer 200 with N bytes
+  ok             answer normally"""
 
-    def __init__(self, root: Path = DEFAULT_ROOT, port: int = 0) -> None:
+
+class ReplayServer:
+    """The replay server in a background thread (for tests and `make demo`).
+
+    `faults` maps a substring of the request path and query to a list of faults (FAULTS_HELP) applied to
+    the matching requests one after the other; once a list is used up, requests are answered normally.
+    """
+
+    def __init__(
+        self, root: Path = DEFAULT_ROOT, port: int = 0, faults: dict[str, list[str]] | None = None
+    ) -> None:
         self.root = root
         self.requests: list[str] = []
+        self.request_times: list[tuple[float, str]] = []
+        self.faults: dict[str, list[str]] = {k: list(v) for k, v in (faults or {}).items()}
+        self._faults_lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.requests.append(self.path)
+                server.request_times.append((time.monotonic(), self.path))
                 status, ctype, body = route(server.root, parts.path, parse_qs(parts.query))
+                fault = server.next_fault(self.path)
+                if fault is not None and self.apply(fault, status, ctype, body):
+                    return
+                self.answer(status, ctype, body)
+
+            def answer(
+                self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(body)
+
+            def apply(self, fault: str, status: int, ctype: str, body: bytes) -> bool:
+                """Apply one fault; True when the request has been fully dealt with."""
+                kind, _, arg = fault.partition(":")
+                if kind == "stall":
+                    time.sleep(float(arg))
+                    return False
+                if kind in ("reset", "truncate"):
+                    self.send_response(200)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(max(len(body), 2)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    if kind == "reset":  # closing with SO_LINGER 0 sends RST instead of FIN
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                    else:
+                        self.connection.shutdown(socket.SHUT_WR)
+                    self.close_connection = True
+                    return True
+                if kind == "cut":
+                    self.answer(200, ctype, body[: len(body) // 2])
+                    return True
+                if kind == "status":
+                    code, _, retry_after = arg.partition(":")
+                    headers = {"Retry-After": retry_after} if retry_after else {}
+                    # Like many gateways, the error page echoes the request (secrets included).
+                    self.answer(
+                        int(code), "text/plain", f"injected HTTP {code} for {self.path}".encode(), headers
+                    )
+                    return True
+                if kind == "html":
+                    self.answer(
+                        200,
+                        "text/html",
+                        b"<html><head><title>502 Bad Gateway</title></head><body>"
+                        b"<h1>502 Bad Gateway</h1><hr>nginx</body></html>",
+                    )
+                    return True
+                if kind == "huge":
+                    self.answer(200, ctype, b" " * int(arg))
+                    return True
+                return False  # "ok": answer normally
 
             def log_message(self, *args: object) -> None:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def next_fault(self, request: str) -> str | None:
+        with self._faults_lock:
+            for key, queue in self.faults.items():
+                if key in request and queue:
+                    return queue.pop(0)
+        return None
+
+    def count(self, fragment: str) -> int:
+        return sum(fragment in r for r in self.requests)
 
     @property
     def url(self) -> str:

@@ -358,6 +358,19 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html)", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def html_page_title(content: bytes) -> str | None:
+    """If the body is an HTML page (a proxy's or gateway's error page), its title; else None."""
+    if not _HTML_START.match(content[:512]):
+        return None
+    match = _TITLE.search(content[:4096])
+    title = match.group(1).decode("utf-8", "replace") if match else ""
+    return " ".join(title.split())[:120] or "untitled"
+
+
 def month_start(value: dt.date) -> dt.date:
     return value.replace(day=1)
 

@@ -31,6 +31,8 @@ from extractors.base import (
     PermanentFetchError,
     PublisherError,
     SourceConfig,
+    html_page_title,
+    redact_text,
     redact_url,
 )
 from transforms import areas
@@ -86,7 +88,7 @@ class KrCustoms:
                 url=redact_url(url, http.secrets),
             )
         response, body = http.get(
-            url, source=self.source_id, period=period, params=params, ok_statuses=(200, 400, 401, 403, 500)
+            url, source=self.source_id, period=period, params=params, ok_statuses=(200, 400, 401, 403)
         )
         payload = Payload(
             source=self.source_id,
@@ -97,11 +99,20 @@ class KrCustoms:
             scope=scope,
             status=response.status_code,
         )
-        # The gateway answers errors with an XML envelope and a 4xx/5xx status: parse it for its message.
-        _root(payload)
         if response.status_code != 200:
+            # as of 2026-06 the data.go.kr gateway answers a refused call with its XML envelope and a 4xx
+            # status: its code and message say why. Any other 4xx body is just an HTTP error.
+            try:
+                _root(payload)
+            except ParseError:
+                snippet = redact_text(" ".join(body[:200].decode("utf-8", "replace").split()), http.secrets)
+                raise payload.error(
+                    PermanentFetchError, f"HTTP {response.status_code} {snippet}", status=response.status_code
+                ) from None
             raise payload.error(
-                PermanentFetchError, f"HTTP {response.status_code} without a gateway envelope"
+                PermanentFetchError,
+                f"HTTP {response.status_code} with a success envelope",
+                status=response.status_code,
             )
         return [payload]
 
@@ -156,6 +167,9 @@ class KrCustoms:
 
 def _root(payload: Payload) -> Element:
     """Parse safely (no entities, no DTD fetch) and raise the publisher's own error if it sent one."""
+    title = html_page_title(payload.content)
+    if title is not None:
+        raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
     try:
         root = fromstring(payload.content, forbid_dtd=True)
     except (XmlParseError, DefusedXmlException, ValueError) as exc:

@@ -25,6 +25,7 @@ from extractors.base import (
     PermanentFetchError,
     PublisherError,
     SourceConfig,
+    html_page_title,
     redact_url,
 )
 from transforms import areas
@@ -163,6 +164,11 @@ class UnComtrade:
 
 def _records(payload: Payload) -> list[dict[str, Any]]:
     """The `data` records of a Comtrade answer, after checking it is one."""
+    title = html_page_title(payload.content)
+    if title is not None:
+        raise payload.error(
+            ParseError, f"not JSON: an HTML page ({title!r}) where a Comtrade answer was expected"
+        )
     try:
         doc = json.loads(payload.content)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from extractors.base import HttpSession, ParseError, Payload, SourceConfig, redact_url
+from extractors.base import HttpSession, ParseError, Payload, SourceConfig, html_page_title, redact_url
 from transforms.us_census import annual_revision_date, iso3_to_census, normalize_us_census
 
 VALUE_FIELDS = {"exports": ("ALL_VAL_MO",), "imports": ("GEN_VAL_MO", "CON_VAL_MO")}
@@ -82,6 +82,11 @@ class UsCensus:
                     "value",
                     "SUMMARY_LVL",
                 ]
+            )
+        title = html_page_title(payload.content)
+        if title is not None:
+            raise payload.error(
+                ParseError, f"not JSON: an HTML page ({title!r}) where Census JSON was expected"
             )
         try:
             doc = json.loads(payload.content)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +33,13 @@ from extractors.base import (
 from flows.archive import archive_release, manifests, release_sha256
 from flows.planning import CellState, Planned, latest_publishable, plan_backfill, plan_source
 from flows.settings import SOURCE_IDS, Settings, get_settings, with_prefect_secrets
+from transforms.areas import is_unmapped
 from transforms.schema import SchemaError, empty_canonical, validate_canonical
 from warehouse.engine import create_warehouse_engine, is_sqlite
 from warehouse.migrate import upgrade
 from warehouse.upsert import ReleaseInfo, record_status, upsert_release
 
+log = logging.getLogger("tradeflow.flows")
 SourceId = Literal["un_comtrade", "kr_customs", "cn_customs", "us_census"]
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -230,11 +233,17 @@ def rows_of(source: str, payloads: list[Payload], period: dt.date | None) -> pd.
         raise payloads[0].error(ParseError, f"parts of the release overlap: {exc}") from exc
 
 
-def _upsert(rt: Runtime, rows: pd.DataFrame, info: ReleaseInfo) -> Any:
+def unmapped_areas(rows: pd.DataFrame) -> list[str]:
+    """Publisher codes that could not be mapped to an area: kept in the rows, and reported."""
+    codes = set(rows["reporter"]) | set(rows["partner"])
+    return sorted(c for c in codes if is_unmapped(c))
+
+
+def _upsert(rt: Runtime, rows: pd.DataFrame, info: ReleaseInfo, note: str = "") -> Any:
     if is_sqlite(rt.engine):
         with rt.write_lock:  # one writer per process; BEGIN IMMEDIATE queues other processes
-            return upsert_release(rt.engine, rows, info)
-    return upsert_release(rt.engine, rows, info)
+            return upsert_release(rt.engine, rows, info, note=note)
+    return upsert_release(rt.engine, rows, info, note=note)
 
 
 def load_payloads(
@@ -279,7 +288,14 @@ def load_payloads(
         raw_path=str(manifest) if manifest else None,
         fingerprint=fp,
     )
-    result = _upsert(rt, rows, info)
+    unmapped = unmapped_areas(rows)
+    note = f"; kept unmapped area codes: {', '.join(unmapped)}" if unmapped else ""
+    if unmapped:
+        log.warning(
+            "%s %s %s: kept unmapped area codes %s", source, period.strftime("%Y-%m"), scope, unmapped
+        )
+    result = _upsert(rt, rows, info, note)
+    message = f"{result.inserted} new, {result.updated} revised{note}"
     return Outcome(
         source,
         scope,
@@ -288,7 +304,7 @@ def load_payloads(
         result.rows,
         result.inserted,
         result.updated,
-        f"{result.inserted} new, {result.updated} revised",
+        message,
         result.release_id,
     )
 

@@ -6,12 +6,16 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
+
+if TYPE_CHECKING:
+    from demo.replay import ReplayServer
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -108,3 +112,63 @@ def engine(db_url: str) -> Iterator[Engine]:
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+# ------------------------------------------------------------------ flows: Prefect, replay server, settings
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """One Prefect test server for the whole session (it takes about ten seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        from prefect.settings import PREFECT_API_URL
+
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def releases(tmp_path: Path) -> Path:
+    """A private copy of the demo's sample releases, which a test may alter."""
+    import shutil
+
+    from demo.replay import DEFAULT_ROOT
+
+    root = tmp_path / "releases"
+    shutil.copytree(DEFAULT_ROOT, root)
+    return root
+
+
+@pytest.fixture
+def replay(releases: Path) -> Iterator[ReplayServer]:
+    from demo.replay import ReplayServer
+
+    with ReplayServer(releases) as server:
+        yield server
+
+
+@pytest.fixture
+def flow_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, replay: ReplayServer, prefect_server: str
+) -> Iterator[dict[str, str]]:
+    """Settings that point every source at the replay server, for in-process flows and CLI subprocesses."""
+    from flows.pipeline import reset_runtime
+
+    values = {
+        **replay.base_urls(),
+        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+        "TRADEFLOW_DATABASE_URL": db_url,
+        "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
+        "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "canary-kcs-key-123",
+        "TRADEFLOW_MIN_INTERVAL_S": "{}",
+        "TRADEFLOW_TASK_RETRY_DELAY_S": "0",
+        "TRADEFLOW_HTTP_BACKOFF_S": "0.01",
+        "TRADEFLOW_REVISION_ALERT_PCT": "0.4",
+        "PREFECT_API_URL": prefect_server,
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    reset_runtime()
+    yield values
+    reset_runtime()

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prefect.artifacts import Artifact
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine
 
-from demo.replay import DEFAULT_ROOT, ReplayServer
+from demo.replay import ReplayServer
 from flows.pipeline import reset_runtime, runtime
 from flows.prefect_flows import backfill, nightly
 from tests.helpers import count, snapshot, table_rows
@@ -26,48 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LATER = dt.date.today() + dt.timedelta(days=70)  # past the next Korean refresh and Comtrade's re-check
 
 
-@pytest.fixture(scope="session")
-def prefect_server() -> Iterator[str]:
-    with prefect_test_harness(server_startup_timeout=60):
-        from prefect.settings import PREFECT_API_URL
-
-        yield str(PREFECT_API_URL.value())
-
-
 @pytest.fixture
-def releases(tmp_path: Path) -> Path:
-    root = tmp_path / "releases"
-    shutil.copytree(DEFAULT_ROOT, root)
-    return root
-
-
-@pytest.fixture
-def replay(releases: Path) -> Iterator[ReplayServer]:
-    with ReplayServer(releases) as server:
-        yield server
-
-
-@pytest.fixture
-def env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, replay: ReplayServer, prefect_server: str
-) -> Iterator[dict[str, str]]:
-    values = {
-        **replay.base_urls(),
-        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
-        "TRADEFLOW_DATABASE_URL": db_url,
-        "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
-        "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "canary-kcs-key-123",
-        "TRADEFLOW_MIN_INTERVAL_S": "{}",
-        "TRADEFLOW_TASK_RETRY_DELAY_S": "0",
-        "TRADEFLOW_HTTP_BACKOFF_S": "0.01",
-        "TRADEFLOW_REVISION_ALERT_PCT": "0.4",
-        "PREFECT_API_URL": prefect_server,
-    }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    reset_runtime()
-    yield values
-    reset_runtime()
+def env(flow_env: dict[str, str]) -> dict[str, str]:
+    return flow_env
 
 
 @pytest.fixture

@@ -49,6 +49,9 @@ COMMODITY_SYSTEMS: Final[frozenset[str]] = frozenset({"TOTAL", "HS", "HSK", "GAC
 VALUATIONS: Final[frozenset[str]] = frozenset({"CIF", "FOB", "FAS", ""})
 CURRENCIES: Final[frozenset[str]] = frozenset(c.alpha_3 for c in pycountry.currencies)
 PERIOD_MONTHS: Final[frozenset[int]] = frozenset(range(1, 13))
+# No published monthly or annual trade figure comes near 10^15 in any currency unit (world trade is about
+# 3x10^13 USD a year): a larger one is a unit multiplier applied twice or a broken parse.
+MAX_VALUE: Final[float] = 1e15
 
 _SOURCE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # An area is ISO alpha-3 (or WLD / a documented X-code, also three capitals), or a publisher code
@@ -218,6 +221,8 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     )
     value = out["value"]
     _reject(out, value.isna() | ~value.map(_finite).astype(bool), "value", "missing or not a finite number")
+    _reject(out, value < 0, "value", "negative: trade values are never below zero")
+    _reject(out, value >= MAX_VALUE, "value", f"absurd (at least {MAX_VALUE:.0e}): a unit or parsing error")
     for col in ("net_weight_kg", "quantity"):
         series = out[col]
         _reject(

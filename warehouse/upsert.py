@@ -277,6 +277,7 @@ def upsert_release(
     info: ReleaseInfo,
     *,
     before_commit: Callable[[Connection], None] | None = None,
+    note: str = "",
 ) -> UpsertResult:
     """Load one release atomically. Raises SchemaError (nothing written) for a frame that breaks the contract.
 
@@ -303,7 +304,7 @@ def upsert_release(
             now=now,
             changed=changed,
             rows=len(canonical),
-            message=f"{inserted} new, {updated} revised, {len(canonical) - inserted - updated} unchanged",
+            message=f"{inserted} new, {updated} revised, {len(canonical) - inserted - updated} unchanged{note}",
             release_id=release_id,
             sha256=info.fingerprint or info.sha256,
         )

@@ -1,0 +1,139 @@
+"""What every reliability scenario needs: expected figures from the replay files, runs, and assertions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from extractors import get_extractor
+from extractors.base import Payload
+from flows.pipeline import Outcome, ReleasesFailed, runtime
+from flows.prefect_flows import backfill
+from tests.helpers import table_rows
+
+MONTHS = ("2026-08", "2026-09", "2026-10")
+FigureKey = tuple[Any, ...]
+
+
+def release_files(root: Path, source: str, month: str) -> list[tuple[Path, str]]:
+    """The replay files that make up one release, with their extension."""
+    ym = month.replace("-", "")
+    files = {
+        "un_comtrade": [root / "un_comtrade" / f"410_{ym}.json"],
+        "kr_customs": [root / "kr_customs" / f"nitemtrade_8542_CN_{ym}.xml"],
+        "cn_customs": [root / "cn_customs" / f"demo-table4-usd-{month}.html"],
+        "us_census": [
+            root / "us_census" / f"exports_{month}.json",
+            root / "us_census" / f"imports_{month}.json",
+        ],
+    }[source]
+    return [(f, f.suffix.lstrip(".")) for f in files if f.exists()]
+
+
+def figure_key(r: dict[str, Any]) -> FigureKey:
+    return (
+        r["source"],
+        r["reporter"],
+        r["partner"],
+        r["flow"],
+        r["commodity_code"],
+        str(r["period"])[:10],
+        int(r["period_months"]),
+        float(r["value"]),
+    )
+
+
+def expected_figures(
+    root: Path, sources: list[str], skip: set[tuple[str, str]] = frozenset()
+) -> set[FigureKey]:  # type: ignore[assignment]
+    """What the warehouse must hold: every replayed release parsed on its own, less the skipped ones."""
+    out: set[FigureKey] = set()
+    for source in sources:
+        extractor = get_extractor(source)
+        for month in MONTHS:
+            if (source, month) in skip:
+                continue
+            for path, ext in release_files(root, source, month):
+                payload = Payload(
+                    source,
+                    path.read_bytes(),
+                    path.as_uri(),
+                    ext,
+                    period=dt.date(int(month[:4]), int(month[5:]), 1),
+                )
+                frame = extractor.normalize(extractor.parse(payload))
+                out |= {figure_key(r) for r in frame.to_dict(orient="records")}
+    return out
+
+
+def stored_figures(engine: Engine) -> set[FigureKey]:
+    rows = table_rows(engine, "trade_flow")
+    keys = [figure_key(r) for r in rows]
+    assert len(keys) == len(set(keys)), "duplicate figures"
+    return set(keys)
+
+
+def run_backfill(sources: list[str], **kw: Any) -> list[Outcome]:
+    """The real backfill flow; returns every release's outcome whether or not some failed."""
+    state = backfill(start_month=MONTHS[0], end_month=MONTHS[-1], sources=sources, return_state=True, **kw)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, ReleasesFailed):
+        assert state.is_failed()
+        return result.outcomes
+    if isinstance(result, BaseException):
+        raise result
+    assert state.is_completed()
+    return list(result)
+
+
+def status_of(engine: Engine, source: str, month: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in table_rows(engine, "ingest_status", order="source, scope, period")
+        if r["source"] == source and str(r["period"]).startswith(month)
+    ]
+
+
+def assert_failed_cleanly(
+    engine: Engine,
+    root: Path,
+    sources: list[str],
+    source: str,
+    month: str,
+    outcomes: list[Outcome],
+    expect: str,
+) -> str:
+    """The release failed with a one-line error naming source, month and URL; nothing of it was written;
+    every other release of the run loaded."""
+    failed = [o for o in outcomes if o.state == "failed"]
+    assert [(o.source, o.month) for o in failed] == [(source, month)], [o.line() for o in failed]
+    (status,) = status_of(engine, source, month)
+    message = str(status["message"])
+    assert status["state"] == "failed"
+    assert "\n" not in message and f"{source} {month}" in message and "http://127.0.0.1:" in message, message
+    assert expect.lower() in message.lower(), message
+    others = [o for o in outcomes if (o.source, o.month) != (source, month)]
+    assert others and all(o.state == "loaded" for o in others), [o.line() for o in others]
+    assert stored_figures(engine) == expected_figures(root, sources, {(source, month)})
+    assert table_rows(engine, "trade_flow_revision") == []
+    assert not [
+        r
+        for r in table_rows(engine, "release")
+        if r["source"] == source and str(r["period"]).startswith(month)
+    ]
+    return message
+
+
+def assert_all_loaded(engine: Engine, root: Path, sources: list[str], outcomes: list[Outcome]) -> None:
+    assert {o.state for o in outcomes} == {"loaded"}, [o.line() for o in outcomes]
+    assert stored_figures(engine) == expected_figures(root, sources)
+    assert table_rows(engine, "trade_flow_revision") == []
+    releases = table_rows(engine, "release")
+    assert len(releases) == len(outcomes)  # exactly one load per release, retries included
+
+
+def engine_now() -> Engine:
+    return runtime().engine
