@@ -111,6 +111,12 @@ def _grid(table: Tag) -> list[list[str]]:
     return grid
 
 
+_FLOW_HEADERS = {
+    "export & import": "total",
+    "export and import": "total",
+    "export": "export",
+    "import": "import",
+}
 _PLACEHOLDERS = frozenset({"", "-", "—", "–", "/", "…"})
 _NUMBER_RE = re.compile(r"^-?[\d,]*\.?\d+$")
 
@@ -254,6 +260,12 @@ class CnCustoms:
         headers = [row for row in grid[:first_data] if len(row) == width and len(set(row)) > 1]
         if not headers:
             raise payload.error(ParseError, "no header rows with one cell per data column")
+        label_header = " ".join(dict.fromkeys(h[0].lower() for h in headers))
+        expected_label = ("commodity",) if label_cols == 2 else ("import source", "export destination")
+        if not any(name in label_header for name in expected_label):
+            raise payload.error(
+                ParseError, f"first column header {label_header!r}; expected {' / '.join(expected_label)}"
+            )
         columns = []
         for c in range(label_cols, width):
             parts = list(dict.fromkeys(h[c] for h in headers))
@@ -261,38 +273,36 @@ class CnCustoms:
             columns.append((c, text, parts))
         rows: list[dict[str, object]] = []
         header_months = set()
+        seen: set[tuple[str, str, str]] = set()
         for c, text, parts in columns:
             kind, months = _classify(text)
             if kind == "month":
                 header_months.add(months)
             if number == "4":
-                flow_text = next((p.lower() for p in parts if "port" in p.lower()), "")
-                flow = (
-                    "total"
-                    if "&" in flow_text or "and" in flow_text
-                    else "export"
-                    if "export" in flow_text
-                    else "import"
-                    if "import" in flow_text
-                    else ""
-                )
-                if kind == "yoy":
-                    flow = {"export & import": "total", "export": "export", "import": "import"}.get(
-                        parts[-1].lower(), flow
-                    )
+                # Strict: the flow header must be exactly one of the three GACC uses, so a moved or
+                # renamed column is an error, never a mislabelled figure.
+                names = [_FLOW_HEADERS.get(p.strip().lower()) for p in parts]
+                found = [n for n in names if n]
+                flow = found[-1] if len(found) == 1 or (kind == "yoy" and found) else ""
                 measure = "value" if kind != "yoy" else "yoy_pct"
             else:
                 flow = "export" if number == "5" else "import"
-                last = parts[-1].lower()
-                measure = "quantity" if "quantity" in last else "value" if "value" in last else "unknown"
+                last = parts[-1].strip().lower()
+                measure = {"quantity": "quantity", "value": "value"}.get(last, "unknown")
                 if kind == "yoy":
                     measure = f"{measure}_yoy_pct"
-            if not flow or measure.startswith("unknown") or kind == "other":
+            if (
+                not flow
+                or measure.startswith("unknown")
+                or kind == "other"
+                or (flow, measure, f"{kind}{months}") in seen
+            ):
                 raise payload.error(
                     ParseError,
                     f"column {c + 1} header {text!r} is not a known column; expected "
-                    "month, cumulative, year-on-year columns by flow and measure",
+                    "month, cumulative, year-on-year columns by flow and measure, once each",
                 )
+            seen.add((flow, measure, f"{kind}{months}"))
             columns_meta = {"col": c, "kind": kind, "months": months, "flow": flow, "measure": measure}
             for r in range(first_data, len(grid)):
                 row = grid[r]

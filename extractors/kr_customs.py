@@ -172,10 +172,13 @@ def _root(payload: Payload) -> Element:
         raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
     try:
         root = fromstring(payload.content, forbid_dtd=True)
-    except (XmlParseError, DefusedXmlException, ValueError) as exc:
+    except DefusedXmlException as exc:
         raise payload.error(
-            ParseError, f"not well-formed or unsafe XML ({type(exc).__name__}: {exc})"
+            ParseError,
+            f"unsafe XML refused: it declares a DTD or entities ({type(exc).__name__}); KCS answers never do",
         ) from None
+    except (XmlParseError, ValueError) as exc:
+        raise payload.error(ParseError, f"not well-formed XML ({type(exc).__name__}: {exc})") from None
     if root.tag == "OpenAPI_ServiceResponse":
         header = root.find("cmmMsgHeader")
 

@@ -220,6 +220,9 @@ def rows_of(source: str, payloads: list[Payload], period: dt.date | None) -> pd.
             frame = validate_canonical(extractor.normalize(extractor.parse(p)))
         except SchemaError as exc:
             raise p.error(ParseError, f"normalised rows break the data contract: {exc}") from exc
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # A layout the parser did not foresee: still an error naming source, month and URL.
+            raise p.error(ParseError, f"unexpected content ({type(exc).__name__}: {exc})") from exc
         if period is not None:
             check_release_period(frame, period, p)
         frames.append(frame)

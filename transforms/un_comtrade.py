@@ -48,7 +48,7 @@ def _valuation(flow: str, primary: float, cif: float | None, fob: float | None) 
     values = {"cif": cif, "fob": fob}
     for name in preferred:
         v = values[name]
-        if v is not None and not pd.isna(v) and float(v) == float(primary):
+        if v is not None and not pd.isna(v) and not pd.isna(primary) and float(v) == float(primary):
             return name.upper()
     return preferred[0].upper()
 
@@ -65,6 +65,12 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return empty_canonical()
     flow = frame["flowCode"].map(FLOWS)
+
+    def numeric(column: str) -> pd.Series:
+        # A value that is not a number becomes NaN here and is refused by the schema check, by name.
+        return pd.to_numeric(frame[column], errors="coerce")
+
+    primary = numeric("primaryValue")
     periods = [
         _period(f, y, m)
         for f, y, m in zip(frame["freqCode"], frame["refYear"], frame["refMonth"], strict=True)
@@ -83,13 +89,11 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
             "commodity_name": frame["cmdDesc"].fillna("").astype(str).to_numpy(),
             "period": [p for p, _ in periods],
             "period_months": [m for _, m in periods],
-            "value": frame["primaryValue"].astype(float).to_numpy(),
+            "value": primary.to_numpy(),
             "currency": "USD",
             "valuation": [
                 _valuation(f, p, c, o)
-                for f, p, c, o in zip(
-                    flow, frame["primaryValue"], frame["cifvalue"], frame["fobvalue"], strict=True
-                )
+                for f, p, c, o in zip(flow, primary, numeric("cifvalue"), numeric("fobvalue"), strict=True)
             ],
             "net_weight_kg": pd.to_numeric(frame["netWgt"], errors="coerce").to_numpy(),
             "quantity": np.where(qty_known, pd.to_numeric(frame["qty"], errors="coerce"), np.nan),
