@@ -177,7 +177,7 @@ def _root(payload: Payload) -> Element:
             ParseError,
             f"unsafe XML refused: it declares a DTD or entities ({type(exc).__name__}); KCS answers never do",
         ) from None
-    except (XmlParseError, ValueError) as exc:
+    except (XmlParseError, ValueError, LookupError) as exc:  # LookupError: an unknown declared encoding
         raise payload.error(ParseError, f"not well-formed XML ({type(exc).__name__}: {exc})") from None
     if root.tag == "OpenAPI_ServiceResponse":
         header = root.find("cmmMsgHeader")

@@ -139,11 +139,10 @@ class UnComtrade:
         records = _records(payload)
         if not records:
             return pd.DataFrame(columns=list(RAW_FIELDS))
-        missing = [f for f in RAW_FIELDS if f not in records[0]]
-        if missing:
-            raise payload.error(
-                ParseError, f"records lack the fields {missing}; expected Comtrade v1 records"
-            )
+        for index, record in enumerate(records):
+            problem = _record_problem(record)
+            if problem:
+                raise payload.error(ParseError, f"record {index}: {problem}; expected Comtrade v1 records")
         frame = pd.DataFrame.from_records(records, columns=list(RAW_FIELDS))
         frame["cmdCode"] = frame["cmdCode"].astype(str)
         return frame
@@ -160,6 +159,50 @@ class UnComtrade:
         if isinstance(doc, dict):
             doc.pop("elapsedTime", None)
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
+_INT = (int,)
+_NUMBER = (int, float)
+# The fields tradeflow reads, with the JSON types the data dictionary gives them (None: may be null).
+FIELD_TYPES: dict[str, tuple[tuple[type, ...], bool]] = {
+    "freqCode": ((str,), False),
+    "refYear": (_INT, False),
+    "refMonth": (_INT, False),
+    "period": ((str, int), False),
+    "reporterCode": (_INT, False),
+    "flowCode": ((str,), False),
+    "partnerCode": (_INT, False),
+    "partner2Code": (_INT, True),
+    "classificationSearchCode": ((str,), True),
+    "cmdCode": ((str, int), False),
+    "cmdDesc": ((str,), True),
+    "customsCode": ((str,), True),
+    "motCode": (_INT, True),
+    "qtyUnitCode": (_INT, True),
+    "qtyUnitAbbr": ((str,), True),
+    "qty": (_NUMBER, True),
+    "netWgt": (_NUMBER, True),
+    "cifvalue": (_NUMBER, True),
+    "fobvalue": (_NUMBER, True),
+    "primaryValue": (_NUMBER, True),
+}
+
+
+def _record_problem(record: dict[str, Any]) -> str | None:
+    """What is wrong with one record, if anything (a missing field or a value of the wrong type)."""
+    for name, (types, nullable) in FIELD_TYPES.items():
+        if name not in record:
+            return f"no field {name!r}"
+        value = record[name]
+        if value is None and nullable:
+            continue
+        if isinstance(value, bool) or not isinstance(value, types):
+            return f"{name} = {value!r} is not {'/'.join(t.__name__ for t in types)}"
+    if record["freqCode"] not in ("M", "A", "Q"):
+        return f"freqCode {record['freqCode']!r} is not M, A or Q"
+    if not 1000 <= record["refYear"] <= 9999 or record["refMonth"] not in (*range(1, 13), 52):
+        return f"refYear {record['refYear']} / refMonth {record['refMonth']} is not a period"
+    return None
 
 
 def _records(payload: Payload) -> list[dict[str, Any]]:

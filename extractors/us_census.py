@@ -119,6 +119,13 @@ class UsCensus:
         missing = [c for c in ("time", "CTY_CODE", value_field) if c not in frame.columns]
         if missing:
             raise payload.error(ParseError, f"columns {missing} missing (columns: {header})")
+        if not all(isinstance(v, str) or v is None for row in doc[1:] for v in row):
+            raise payload.error(
+                ParseError, "a value is neither a string nor null (the API sends only strings)"
+            )
+        bad_time = ~frame["time"].astype(str).str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+        if bad_time.any():
+            raise payload.error(ParseError, f"time {frame['time'][bad_time].iloc[0]!r} is not YYYY-MM")
         return pd.DataFrame(
             {
                 "flow": flow,

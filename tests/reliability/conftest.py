@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.reliability.harness import CANARIES
+
 
 @pytest.fixture
 def rel_env(flow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -11,6 +13,7 @@ def rel_env(flow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[s
     from flows.pipeline import reset_runtime
 
     extra = {
+        **CANARIES,
         "TRADEFLOW_HTTP_READ_TIMEOUT_S": "0.5",
         "TRADEFLOW_HTTP_MAX_RETRIES": "3",
         "TRADEFLOW_HTTP_BACKOFF_S": "0.05",

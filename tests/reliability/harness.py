@@ -15,6 +15,38 @@ from flows.prefect_flows import backfill
 from tests.helpers import table_rows
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
+# Canary keys for every source, with characters that URL encoding changes: every scenario runs with them,
+# and none may appear anywhere tradeflow writes.
+CANARIES = {
+    "TRADEFLOW_UN_COMTRADE_API_KEY": "CANARY-un/Key+1=",
+    "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "CANARY-kr/Key+2==",
+    "TRADEFLOW_US_CENSUS_API_KEY": "CANARY-us/Key+3",
+}
+
+
+def canary_forms() -> list[str]:
+    """Each canary as written and as it appears URL-encoded."""
+    from urllib.parse import quote, quote_plus
+
+    forms = set()
+    for value in CANARIES.values():
+        forms |= {value, quote(value, safe=""), quote_plus(value), "CANARY-"}
+    return sorted(forms)
+
+
+def assert_no_canary(text: str, where: str) -> None:
+    for form in canary_forms():
+        assert form not in text, f"a key ({form!r}) leaked into {where}"
+
+
+def database_dump(engine: Engine) -> str:
+    parts = []
+    for table in ("trade_flow", "trade_flow_revision", "release", "ingest_status"):
+        order = "source, scope, period" if table == "ingest_status" else "id"
+        parts.append(repr(table_rows(engine, table, order=order)))
+    return "\n".join(parts)
+
+
 FigureKey = tuple[Any, ...]
 
 
@@ -124,6 +156,7 @@ def assert_failed_cleanly(
         for r in table_rows(engine, "release")
         if r["source"] == source and str(r["period"]).startswith(month)
     ]
+    assert_no_canary(database_dump(engine) + repr(outcomes), "the database or the outcomes")
     return message
 
 
@@ -133,6 +166,7 @@ def assert_all_loaded(engine: Engine, root: Path, sources: list[str], outcomes: 
     assert table_rows(engine, "trade_flow_revision") == []
     releases = table_rows(engine, "release")
     assert len(releases) == len(outcomes)  # exactly one load per release, retries included
+    assert_no_canary(database_dump(engine) + repr(outcomes), "the database or the outcomes")
 
 
 def engine_now() -> Engine:
