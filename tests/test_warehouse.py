@@ -174,3 +174,21 @@ def test_parse_and_ingest_file_round_trip_through_the_cli(tmp_path: Path, db_url
     assert release["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     assert Path(str(release["raw_path"])).read_bytes() == source.read_bytes()
     engine.dispose()
+
+
+def test_every_reference_holds_after_loads(engine: Engine) -> None:
+    """PostgreSQL has no foreign keys on the bulk tables (migration 0003): the upsert keeps them true."""
+    upsert_release(engine, canonical_frame(300), release_info(b"a"))  # first load: straight into trade_flow
+    upsert_release(engine, canonical_frame(500, seed=2), release_info(b"b"))  # staged: 300 revised, 200 new
+    upsert_release(engine, canonical_frame(50, source="other"), release_info(b"c", source="other"))
+    release_ids = {r["id"] for r in table_rows(engine, "release")}
+    flows = table_rows(engine, "trade_flow")
+    assert len(flows) == 550
+    assert {f["release_id"] for f in flows} | {f["first_release_id"] for f in flows} <= release_ids
+    flow_ids = {f["id"] for f in flows}
+    revisions = table_rows(engine, "trade_flow_revision")
+    assert len(revisions) == 300
+    assert {r["trade_flow_id"] for r in revisions} <= flow_ids
+    assert {r["release_id"] for r in revisions} | {r["old_release_id"] for r in revisions} <= release_ids
+    statuses = table_rows(engine, "ingest_status", order="source, scope, period")
+    assert {s["release_id"] for s in statuses} <= release_ids

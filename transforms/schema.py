@@ -6,10 +6,12 @@ a message naming the column and the first offending rows, before anything touche
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
-from typing import Final
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -99,15 +101,16 @@ def coerce_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     hard_missing = [c for c in missing if c not in optional]
     if hard_missing:
         raise SchemaError(hard_missing[0], f"missing; expected columns {list(CANONICAL_COLUMNS)}")
-    out = frame.copy()
+    out = frame.reindex(columns=list(CANONICAL_COLUMNS))  # a new frame: the caller's is never modified
     for col in missing:
         out[col] = False if col == "provisional" else ("" if col in {"commodity_name", "valuation"} else None)
-    out = out.loc[:, list(CANONICAL_COLUMNS)]
-    for col in _STRING_COLUMNS:
-        out[col] = out[col].astype("object").where(out[col].notna(), None)
-    out["valuation"] = out["valuation"].fillna("")
-    out["commodity_name"] = out["commodity_name"].fillna("")
-    out["quantity_unit"] = out["quantity_unit"].astype("object").where(out["quantity_unit"].notna(), None)
+    for col in (*_STRING_COLUMNS, "quantity_unit"):
+        series = out[col]
+        if not pd.api.types.is_string_dtype(series):  # object and pandas' str dtypes stay as they are
+            out[col] = series.astype("object").where(series.notna(), None)
+    for col in ("valuation", "commodity_name"):
+        if out[col].hasnans:
+            out[col] = out[col].fillna("")
     out["period"] = _to_period(out["period"])
     out["period_months"] = _to_numeric(out, "period_months")
     for col in ("value", "net_weight_kg", "quantity"):
@@ -130,6 +133,11 @@ def _to_numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 def _to_period(series: pd.Series) -> pd.Series:
     if series.empty:
         return pd.Series([], dtype="object")
+    if series.dtype == object:
+        # Fast path: already dates (every parser's output): check the few distinct values only.
+        uniques = pd.unique(series)
+        if all(type(u) is dt.date for u in uniques):
+            return series
     parsed = pd.to_datetime(series, errors="coerce", format="mixed")
     bad = parsed.isna()
     if bad.any():
@@ -167,67 +175,88 @@ def _reject(frame: pd.DataFrame, mask: pd.Series, column: str, problem: str) -> 
 
 
 def _not_matching(series: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
-    return ~series.astype("string").fillna("").str.match(pattern).astype(bool)
+    """Vectorised over the distinct values: a million rows hold a few thousand codes at most."""
+    uniques = pd.unique(series)
+    bad = [u for u in uniques if not (isinstance(u, str) and pattern.match(u))]
+    return series.isin(bad) if bad else pd.Series(False, index=series.index)
+
+
+def _not_in(series: pd.Series, allowed: frozenset[Any]) -> pd.Series:
+    bad = [u for u in pd.unique(series) if u not in allowed]
+    return series.isin(bad) if bad else pd.Series(False, index=series.index)
+
+
+def _empty_text(series: pd.Series) -> pd.Series:
+    bad = [
+        u
+        for u in pd.unique(series)
+        if u is None or (isinstance(u, str) and not u.strip()) or (isinstance(u, float) and u != u)
+    ]
+    return series.isin(bad) | series.isna() if bad else pd.Series(False, index=series.index)
+
+
+def _not_finite(series: pd.Series) -> pd.Series:
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(~np.isfinite(values), index=series.index)
 
 
 def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Coerce and check a canonical frame; return it in contract order or raise SchemaError."""
+    """Coerce and check a canonical frame; return it in contract order or raise SchemaError.
+
+    Checks run on each column's distinct values where they can (codes repeat across a million rows), so
+    validating is a small part of a load (see bench/README.md).
+    """
     out = coerce_canonical(frame)
     if out.empty:
         return out
     for col in ("source", "reporter", "partner", "flow", "commodity_system", "commodity_code", "currency"):
-        _reject(out, out[col].isna() | (out[col].astype("string").str.strip() == ""), col, "empty")
+        _reject(out, _empty_text(out[col]), col, "empty")
     _reject(out, _not_matching(out["source"], _SOURCE_RE), "source", "not a source id ([a-z][a-z0-9_]*)")
     for col in ("reporter", "partner"):
         _reject(out, _not_matching(out[col], _AREA_RE), col, "not ISO alpha-3, WLD, or <source>:<code>")
-    _reject(out, ~out["flow"].isin(FLOWS), "flow", f"not one of {sorted(FLOWS)}")
+    _reject(out, _not_in(out["flow"], FLOWS), "flow", f"not one of {sorted(FLOWS)}")
     _reject(
         out,
-        ~out["commodity_system"].isin(COMMODITY_SYSTEMS),
+        _not_in(out["commodity_system"], COMMODITY_SYSTEMS),
         "commodity_system",
         f"not one of {sorted(COMMODITY_SYSTEMS)}",
     )
     system, code = out["commodity_system"], out["commodity_code"]
-    _reject(out, (system == "TOTAL") & (code != "TOTAL"), "commodity_code", "TOTAL system needs code TOTAL")
+    patterns = {"TOTAL": re.compile(r"^TOTAL$"), "HS": _HS_RE, "HSK": _HSK_RE, "GACC": _SLUG_RE}
+    problems = {
+        "TOTAL": "TOTAL system needs code TOTAL",
+        "HS": "HS code must be 2, 4, 6, 8 or 10 digits",
+        "HSK": "HSK code must be digits",
+        "GACC": "GACC code must be a lowercase slug",
+    }
+    for name in pd.unique(system):
+        rows = system == name
+        _reject(
+            out,
+            rows & _not_matching(code.where(rows, "TOTAL" if name == "TOTAL" else "00"), patterns[name]),
+            "commodity_code",
+            problems[name],
+        )
+    _reject(out, _not_in(out["currency"], CURRENCIES), "currency", "not an ISO 4217 currency code")
+    _reject(out, _not_in(out["valuation"], VALUATIONS), "valuation", f"not one of {sorted(VALUATIONS)}")
     _reject(
         out,
-        (system == "HS") & _not_matching(code, _HS_RE),
-        "commodity_code",
-        "HS code must be 2, 4, 6, 8 or 10 digits",
-    )
-    _reject(
-        out, (system == "HSK") & _not_matching(code, _HSK_RE), "commodity_code", "HSK code must be digits"
-    )
-    _reject(
-        out,
-        (system == "GACC") & _not_matching(code, _SLUG_RE),
-        "commodity_code",
-        "GACC code must be a lowercase slug",
-    )
-    _reject(out, ~out["currency"].isin(CURRENCIES), "currency", "not an ISO 4217 currency code")
-    _reject(out, ~out["valuation"].isin(VALUATIONS), "valuation", f"not one of {sorted(VALUATIONS)}")
-    _reject(
-        out,
-        out["period_months"].isna() | ~out["period_months"].isin(PERIOD_MONTHS),
+        out["period_months"].isna() | _not_in(out["period_months"], PERIOD_MONTHS),
         "period_months",
         "must be a whole number of months from 1 to 12",
     )
     out["period_months"] = out["period_months"].astype("int64")
-    _reject(
-        out,
-        pd.Series([d.day != 1 for d in out["period"]], index=out.index),
-        "period",
-        "must be the first day of a month",
-    )
+    not_first = [u for u in pd.unique(out["period"]) if u.day != 1]
+    _reject(out, out["period"].isin(not_first), "period", "must be the first day of a month")
     value = out["value"]
-    _reject(out, value.isna() | ~value.map(_finite).astype(bool), "value", "missing or not a finite number")
+    _reject(out, _not_finite(value), "value", "missing or not a finite number")
     _reject(out, value < 0, "value", "negative: trade values are never below zero")
     _reject(out, value >= MAX_VALUE, "value", f"absurd (at least {MAX_VALUE:.0e}): a unit or parsing error")
     for col in ("net_weight_kg", "quantity"):
         series = out[col]
         _reject(
             out,
-            series.notna() & ((series < 0) | ~series.map(_finite).astype(bool)),
+            series.notna() & ((series < 0) | _not_finite(series)),
             col,
             "must be a non-negative finite number or empty",
         )
@@ -237,14 +266,6 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         key = ", ".join(f"{c}={first[c]}" for c in KEY_COLUMNS)
         raise SchemaError("key", f"the same key appears more than once: ({key})", out.loc[dupes])
     return out
-
-
-def _finite(x: object) -> bool:
-    try:
-        f = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return f == f and f not in (float("inf"), float("-inf"))
 
 
 def key_tuples(frame: pd.DataFrame) -> Iterable[tuple[object, ...]]:

@@ -1,18 +1,17 @@
 """The upsert: one release's canonical rows into `trade_flow`, keeping every revision, in one transaction.
 
-Set-based on both databases: the rows go into a temporary staging table (COPY on PostgreSQL, one
-executemany on SQLite); changed figures are captured into `trade_flow_revision` with their old values,
-then one `INSERT ... ON CONFLICT DO UPDATE ... WHERE <something differs>` inserts new figures and updates
-changed ones. Unchanged figures are not written at all. The release row and the ingest_status row commit
+Set-based on both databases. The first load of a source goes straight into trade_flow (binary COPY on
+PostgreSQL, one executemany on SQLite). Later loads go into a temporary staging table the same way; one
+LEFT JOIN keeps only the new and the changed figures; changed ones get a `trade_flow_revision` row with
+their old values and are updated, new ones are inserted. Unchanged figures are not written at all. The release row and the ingest_status row commit
 in the same transaction, so a crash at any moment leaves the database as it was before the release.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +65,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_PG_TYPES = {
+    "period": "date",
+    "period_months": "int4",
+    "value": "float8",
+    "net_weight_kg": "float8",
+    "quantity": "float8",
+    "provisional": "bool",
+}
+
+
 def _stage_ddl(dialect: str) -> str:
     real = "DOUBLE PRECISION" if dialect == "postgresql" else "REAL"
     boolean = "BOOLEAN" if dialect == "postgresql" else "INTEGER"
@@ -82,26 +91,50 @@ def _stage_ddl(dialect: str) -> str:
     return f"CREATE TEMPORARY TABLE {_STAGE} ({cols}){suffix}"
 
 
-def _none_if_nan(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
+def prepared_rows(frame: pd.DataFrame, dialect: str) -> Iterable[tuple[Any, ...]]:
+    """The frame as driver-ready tuples, converted column by column (not value by value): NaN -> None,
+    and on SQLite dates as ISO text and booleans as 0/1."""
+    columns: list[list[Any]] = []
+    for name in CANONICAL_COLUMNS:
+        series = frame[name]
+        if name in ("net_weight_kg", "quantity", "quantity_unit"):
+            values = (
+                series.astype(object).where(series.notna(), None).tolist()
+                if series.hasnans
+                else series.tolist()
+            )
+        elif name == "period" and dialect == "sqlite":
+            values = series.astype(str).tolist()
+        elif name == "provisional":
+            values = series.astype(int if dialect == "sqlite" else bool).tolist()
+        else:
+            values = series.tolist()
+        columns.append(values)
+    return zip(*columns, strict=True)  # lazy: one tuple at a time, never a second copy of the release
 
 
-def _rows(frame: pd.DataFrame, sqlite: bool) -> Iterator[tuple[Any, ...]]:
-    floats = {CANONICAL_COLUMNS.index(c) for c in ("net_weight_kg", "quantity")}
-    period_idx = CANONICAL_COLUMNS.index("period")
-    bool_idx = CANONICAL_COLUMNS.index("provisional")
-    for row in frame.itertuples(index=False, name=None):
-        out = list(row)
-        for i in floats:
-            out[i] = _none_if_nan(out[i])
-        out[bool_idx] = bool(out[bool_idx])
-        if sqlite:
-            out[period_idx] = out[period_idx].isoformat()
-            out[bool_idx] = int(out[bool_idx])
-        yield tuple(out)
+def _driver(conn: Connection) -> Any:
+    """The DB-API connection under SQLAlchemy (psycopg's for COPY, sqlite3's for executemany)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw
 
 
-def _stage_rows(conn: Connection, frame: pd.DataFrame) -> None:
+def _copy_rows(
+    conn: Connection, table: str, columns: list[str], types: list[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: binary COPY, the fastest way in."""
+    raw = _driver(conn)
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _stage_rows(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
     dialect = conn.dialect.name
     if dialect == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{_STAGE}")
@@ -109,14 +142,49 @@ def _stage_rows(conn: Connection, frame: pd.DataFrame) -> None:
     conn.exec_driver_sql(_stage_ddl(dialect))
     cols = ", ".join(CANONICAL_COLUMNS)
     if dialect == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {_STAGE} ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
-            for row in _rows(frame, sqlite=False):
-                copy.write_row(row)
+        types = [_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS]
+        _copy_rows(conn, _STAGE, list(CANONICAL_COLUMNS), types, rows)
     else:
         marks = ", ".join("?" for _ in CANONICAL_COLUMNS)
-        raw = conn.connection.driver_connection
-        raw.executemany(f"INSERT INTO temp.{_STAGE} ({cols}) VALUES ({marks})", _rows(frame, sqlite=True))  # type: ignore[union-attr]
+        raw = _driver(conn)
+        raw.executemany(f"INSERT INTO temp.{_STAGE} ({cols}) VALUES ({marks})", rows)
+
+
+def _source_is_empty(conn: Connection, sources: list[str]) -> bool:
+    """True when no stored figure belongs to these sources: then nothing can conflict (the source lock
+    is held), and the rows go straight into trade_flow."""
+    for source in sources:
+        if conn.execute(text("SELECT 1 FROM trade_flow WHERE source = :s LIMIT 1"), {"s": source}).first():
+            return False
+    return True
+
+
+def _insert_direct(
+    conn: Connection, rows: Iterable[tuple[Any, ...]], count: int, release_id: int, now: dt.datetime
+) -> int:
+    """First load of a source: one COPY (PostgreSQL) or executemany (SQLite) into trade_flow itself."""
+    extra = ("first_value", "first_release_id", "release_id", "first_seen_at", "updated_at")
+    value_at = CANONICAL_COLUMNS.index("value")
+    full = ((*row, row[value_at], release_id, release_id, now, now) for row in rows)
+    columns = [*CANONICAL_COLUMNS, *extra]
+    if conn.dialect.name == "postgresql":
+        types = [_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS] + [
+            "float8",
+            "int8",
+            "int8",
+            "timestamptz",
+            "timestamptz",
+        ]
+        _copy_rows(conn, "trade_flow", columns, types, full)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        raw = _driver(conn)
+        stamp = now.isoformat(sep=" ")
+        raw.executemany(
+            f"INSERT INTO trade_flow ({', '.join(columns)}) VALUES ({marks})",
+            ((*r[:-2], stamp, stamp) for r in full),
+        )
+    return count
 
 
 def _differs(dialect: str, left: str, right: str) -> str:
@@ -177,18 +245,21 @@ def _insert_release(conn: Connection, info: ReleaseInfo, rows: int) -> int:
 
 
 def _merge(conn: Connection, release_id: int, now: dt.datetime) -> tuple[int, int]:
-    """Capture revisions, then insert-or-update in one statement. Returns (inserted, updated)."""
+    """Staged rows against stored figures, in one join: new and changed rows only go on. Returns
+    (inserted, updated)."""
     dialect = conn.dialect.name
     join = " AND ".join(f"t.{c} = s.{c}" for c in KEY_COLUMNS)
     temp = "" if dialect == "postgresql" else "temp."
     on_commit = " ON COMMIT DROP" if dialect == "postgresql" else ""
+    cols = ", ".join(CANONICAL_COLUMNS)
+    # Unchanged figures (the usual reload) drop out here, in a single hash join, and are never written.
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {_CHANGED}{on_commit} AS "
-        f"SELECT t.id AS trade_flow_id, t.value AS old_value, s.value AS new_value, "
-        f"t.net_weight_kg AS old_net_weight_kg, s.net_weight_kg AS new_net_weight_kg, "
-        f"t.quantity AS old_quantity, s.quantity AS new_quantity, "
-        f"t.provisional AS old_provisional, s.provisional AS new_provisional, t.release_id AS old_release_id "
-        f"FROM {temp}{_STAGE} s JOIN trade_flow t ON {join} WHERE {_differs(dialect, 't', 's')}"
+        f"SELECT {', '.join(f's.{c}' for c in CANONICAL_COLUMNS)}, t.id AS trade_flow_id, t.value AS old_value, "
+        f"t.net_weight_kg AS old_net_weight_kg, t.quantity AS old_quantity, t.provisional AS old_provisional, "
+        f"t.release_id AS old_release_id "
+        f"FROM {temp}{_STAGE} s LEFT JOIN trade_flow t ON {join} "
+        f"WHERE t.id IS NULL OR {_differs(dialect, 't', 's')}"
     )
     params = {"rid": release_id, "now": now}
     updated = conn.execute(
@@ -196,28 +267,33 @@ def _merge(conn: Connection, release_id: int, now: dt.datetime) -> tuple[int, in
             "INSERT INTO trade_flow_revision (trade_flow_id, old_value, new_value, old_net_weight_kg,"
             " new_net_weight_kg, old_quantity, new_quantity, old_provisional, new_provisional,"
             " old_release_id, release_id, revised_at)"
-            " SELECT trade_flow_id, old_value, new_value, old_net_weight_kg, new_net_weight_kg, old_quantity,"
-            f" new_quantity, old_provisional, new_provisional, old_release_id, :rid, :now FROM {temp}{_CHANGED}"
+            " SELECT trade_flow_id, old_value, value, old_net_weight_kg, net_weight_kg, old_quantity,"
+            f" quantity, old_provisional, provisional, old_release_id, :rid, :now FROM {temp}{_CHANGED}"
+            " WHERE trade_flow_id IS NOT NULL"
         ),
         params,
     ).rowcount
-    cols = ", ".join(CANONICAL_COLUMNS)
-    key = ", ".join(KEY_COLUMNS)
-    sets = ", ".join(f"{c} = excluded.{c}" for c in (*MEASURE_COLUMNS, "commodity_name"))
-    where = "WHERE true" if dialect == "sqlite" else ""
-    written = conn.execute(
+    if updated:
+        sets = ", ".join(f"{c} = c.{c}" for c in (*MEASURE_COLUMNS, "commodity_name"))
+        conn.execute(
+            text(
+                f"UPDATE trade_flow SET {sets}, release_id = :rid, updated_at = :now"
+                f" FROM {temp}{_CHANGED} c WHERE trade_flow.id = c.trade_flow_id"
+            ),
+            params,
+        )
+    inserted = conn.execute(
         text(
             f"INSERT INTO trade_flow ({cols}, first_value, first_release_id, release_id, first_seen_at,"
-            f" updated_at) SELECT {cols}, value, :rid, :rid, :now, :now FROM {temp}{_STAGE} {where}"
-            f" ON CONFLICT ({key}) DO UPDATE SET {sets}, release_id = excluded.release_id,"
-            f" updated_at = excluded.updated_at WHERE {_differs(dialect, 'trade_flow', 'excluded')}"
+            f" updated_at) SELECT {cols}, value, :rid, :rid, :now, :now FROM {temp}{_CHANGED}"
+            " WHERE trade_flow_id IS NULL"
         ),
         params,
     ).rowcount
     if dialect == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE temp.{_STAGE}")
         conn.exec_driver_sql(f"DROP TABLE temp.{_CHANGED}")
-    return written - updated, updated
+    return inserted, updated
 
 
 def write_status(
@@ -286,14 +362,19 @@ def upsert_release(
     canonical = validate_canonical(frame)
     now = utcnow()
     with write_connection(engine) as conn, conn.begin():
-        _lock_sources(conn, [info.source, *canonical["source"].unique().tolist()])
+        sources = canonical["source"].unique().tolist()
+        _lock_sources(conn, [info.source, *sources])
         release_id = _find_release(conn, info)
         if release_id is None:
             release_id = _insert_release(conn, info, len(canonical))
         inserted = updated = 0
         if not canonical.empty:
-            _stage_rows(conn, canonical)
-            inserted, updated = _merge(conn, release_id, now)
+            rows = prepared_rows(canonical, conn.dialect.name)
+            if _source_is_empty(conn, sources):
+                inserted = _insert_direct(conn, rows, len(canonical), release_id, now)
+            else:
+                _stage_rows(conn, rows)
+                inserted, updated = _merge(conn, release_id, now)
         changed = bool(inserted or updated)
         write_status(
             conn,
