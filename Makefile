@@ -40,6 +40,10 @@ run: install
 	-$(BIN)/tradeflow nightly
 	$(BIN)/tradeflow status
 
+# Benchmarks (about five minutes; needs PostgreSQL): results and the table of targets in bench/README.md.
+bench: install postgres
+	$(BIN)/python -m bench.run
+
 # The whole pipeline offline, against a local replay server of sample releases.
 demo: install
 	$(BIN)/python -m demo.run

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -39,6 +41,11 @@ def _commodity(code: str) -> tuple[str, str]:
     return ("HSK", code) if len(code) == 10 else ("HS", code)
 
 
+def _per_value(series: pd.Series, fn: Callable[[Any], Any]) -> list[Any]:
+    lookup = {value: fn(value) for value in pd.unique(series)}
+    return [lookup[value] for value in series]
+
+
 def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     """One export and one import row per item; the grand-total item is dropped wherever it is."""
     if raw.empty:
@@ -46,21 +53,18 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     frame = raw[raw["year"] != GRAND_TOTAL_YEAR]
     if frame.empty:
         return empty_canonical()
-    periods = [dt.date(int(y[:4]), int(y[5:7]), 1) for y in frame["year"]]
-    as_of = [ts.date() if hasattr(ts, "date") else dt.date.today() for ts in frame["fetched_at"]]
+    # Each mapping runs once per distinct value (a few months, countries and codes), not once per item.
+    periods = _per_value(frame["year"], lambda y: dt.date(int(y[:4]), int(y[5:7]), 1))
+    as_of = _per_value(frame["fetched_at"], lambda ts: ts.date() if hasattr(ts, "date") else dt.date.today())
     provisional = [a < refresh_date(p) for a, p in zip(as_of, periods, strict=True)]
+    endpoint = frame["endpoint"].to_numpy()
+    codes = _per_value(frame["hsCd"].fillna(""), lambda c: _commodity(str(c)))
     commodities = [
-        ("TOTAL", "TOTAL") if e == "nationtrade" else _commodity(str(c or ""))
-        for e, c in zip(frame["endpoint"], frame["hsCd"], strict=True)
+        ("TOTAL", "TOTAL") if e == "nationtrade" else c for e, c in zip(endpoint, codes, strict=True)
     ]
-    partners = [
-        "WLD" if e == "itemtrade" else areas.from_alpha2("kr_customs", str(c or ""))
-        for e, c in zip(frame["endpoint"], frame["statCd"], strict=True)
-    ]
-    names = [
-        "" if e == "nationtrade" else (n or "")
-        for e, n in zip(frame["endpoint"], frame["statKor"], strict=True)
-    ]
+    mapped = _per_value(frame["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)))
+    partners = ["WLD" if e == "itemtrade" else p for e, p in zip(endpoint, mapped, strict=True)]
+    names = ["" if e == "nationtrade" else (n or "") for e, n in zip(endpoint, frame["statKor"], strict=True)]
     base = {
         "source": "kr_customs",
         "reporter": "KOR",

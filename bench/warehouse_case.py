@@ -1,0 +1,137 @@
+"""One warehouse measurement in its own process (so peak RSS is its own). Prints one JSON line.
+
+    python -m bench.warehouse_case CASE DB_URL ROWS
+CASE: floor | first | reload | reload_skip | changed
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import resource
+import sys
+import time
+
+import numpy as np
+from sqlalchemy import text
+
+from bench.workloads import canonical_rows, change_values
+from transforms.schema import CANONICAL_COLUMNS
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import upgrade
+from warehouse.upsert import _PG_TYPES, ReleaseInfo, _driver, prepared_rows, upsert_release, utcnow
+
+
+def _info(tag: str) -> ReleaseInfo:
+    return ReleaseInfo(
+        source="bench",
+        scope="bench",
+        period=dt.date(2025, 1, 1),
+        url=f"bench://{tag}",
+        sha256=tag.ljust(64, "0"),
+        bytes=0,
+        fetched_at=utcnow(),
+    )
+
+
+def floor(db_url: str, rows: int) -> float:
+    """The bare floor: the same rows, from the same DataFrame, into a table identical to trade_flow (same
+    primary key and unique index), the fastest way each database has: PostgreSQL one binary COPY, SQLite
+    one executemany of INSERT ... ON CONFLICT."""
+    frame = canonical_rows(rows)
+    engine = create_warehouse_engine(db_url)
+    dialect = engine.dialect.name
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS floor_flow")
+        if dialect == "postgresql":
+            conn.exec_driver_sql("CREATE TABLE floor_flow (LIKE trade_flow INCLUDING ALL)")
+        else:
+            ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'trade_flow'").scalar_one()
+            conn.exec_driver_sql(re.sub(r'^CREATE TABLE "?trade_flow"?', "CREATE TABLE floor_flow", ddl))
+    cols = [
+        *CANONICAL_COLUMNS,
+        "first_value",
+        "first_release_id",
+        "release_id",
+        "first_seen_at",
+        "updated_at",
+    ]
+    now = utcnow()
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        rid = conn.exec_driver_sql(
+            "INSERT INTO release (source, scope, period, url, fetched_at, sha256, bytes, rows) VALUES "
+            "('floor', 'floor', '2025-01-01', 'floor', CURRENT_TIMESTAMP, 'x', 0, 0) RETURNING id"
+        ).scalar_one()
+        value_at = CANONICAL_COLUMNS.index("value")
+        records = (
+            (*r[:-1], r[value_at], rid, rid, now, now)
+            for r in prepared_rows(frame, dialect, np.zeros(len(frame), dtype=np.int64))
+        )
+        raw = _driver(conn)
+        if dialect == "postgresql":
+            types = [_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS] + [
+                "float8",
+                "int8",
+                "int8",
+                "timestamptz",
+                "timestamptz",
+            ]
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY floor_flow ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as copy,
+            ):
+                copy.set_types(types)
+                for record in records:
+                    copy.write_row(record)
+        else:
+            stamp = now.isoformat(sep=" ")
+            marks = ", ".join("?" for _ in cols)
+            raw.executemany(
+                f"INSERT INTO floor_flow ({', '.join(cols)}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+                ((*r[:-2], stamp, stamp) for r in records),
+            )
+    elapsed = time.perf_counter() - start
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM floor_flow")).scalar_one() == rows
+        conn.exec_driver_sql("DROP TABLE floor_flow")
+    return elapsed
+
+
+def main() -> None:
+    case, db_url, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    engine = create_warehouse_engine(db_url)
+    upgrade(engine)
+    result: dict[str, object] = {"case": case, "rows": rows}
+    if case == "floor":
+        result["seconds"] = floor(db_url, rows)
+    else:
+        frame = canonical_rows(rows)
+        if case != "first":
+            upsert_release(engine, frame, _info("first"))
+        if case == "changed":
+            frame = change_values(frame, 0.01)
+        start = time.perf_counter()
+        if case == "reload_skip":
+            from flows.pipeline import _last_fingerprint
+
+            state, fp = _last_fingerprint(engine, "bench", "bench", dt.date(2025, 1, 1))
+            assert state in ("loaded", "unchanged")
+            assert fp == "first".ljust(64, "0")
+            outcome: dict[str, object] = {"state": "unchanged"}
+        else:
+            r = upsert_release(engine, frame, _info(case))
+            outcome = {"state": r.state, "inserted": r.inserted, "updated": r.updated}
+        result["seconds"] = time.perf_counter() - start
+        result.update(outcome)
+        with engine.connect() as conn:
+            result["revision_rows"] = conn.execute(
+                text("SELECT count(*) FROM trade_flow_revision")
+            ).scalar_one()
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
