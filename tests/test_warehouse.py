@@ -192,3 +192,14 @@ def test_every_reference_holds_after_loads(engine: Engine) -> None:
     assert {r["release_id"] for r in revisions} | {r["old_release_id"] for r in revisions} <= release_ids
     statuses = table_rows(engine, "ingest_status", order="source, scope, period")
     assert {s["release_id"] for s in statuses} <= release_ids
+
+
+def test_migrated_schema_matches_the_models(engine: Engine) -> None:
+    from warehouse.models import TRADE_FLOW_KEY, IngestStatus, Release, TradeFlow, TradeFlowRevision
+
+    inspector = inspect(engine)
+    for model in (Release, TradeFlow, TradeFlowRevision, IngestStatus):
+        table = model.__table__  # type: ignore[attr-defined]
+        assert {c["name"] for c in inspector.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+    uniques = inspector.get_unique_constraints("trade_flow")
+    assert [u["column_names"] for u in uniques if u["name"] == "uq_trade_flow_key"] == [list(TRADE_FLOW_KEY)]

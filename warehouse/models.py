@@ -17,15 +17,17 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+# The unique key, in its index's column order since migration 0004 (source and month first, so the same
+# index serves a reload's fingerprint lookup). The same columns as transforms.schema.KEY_COLUMNS.
 TRADE_FLOW_KEY = (
     "source",
+    "period",
+    "period_months",
     "reporter",
     "partner",
     "flow",
     "commodity_system",
     "commodity_code",
-    "period",
-    "period_months",
     "currency",
 )
 
@@ -66,7 +68,11 @@ class Release(SQLModel, table=True):
 
 
 class TradeFlow(SQLModel, table=True):
-    """One figure: the latest published value, with the first one kept beside it."""
+    """One figure: the latest published value, with the first one kept beside it.
+
+    On PostgreSQL the foreign keys below exist only in this model since migration 0003 (the upsert keeps
+    them true; checking them per row cost half of a load); SQLite keeps them.
+    """
 
     __tablename__ = "trade_flow"
     __table_args__ = (UniqueConstraint(*TRADE_FLOW_KEY, name="uq_trade_flow_key"),)
@@ -93,6 +99,8 @@ class TradeFlow(SQLModel, table=True):
     release_id: int = Field(sa_column=_ref("release.id"))
     first_seen_at: dt.datetime = Field(sa_column=_utc_column())
     updated_at: dt.datetime = Field(sa_column=_utc_column())
+    # Fingerprint of key and measures (warehouse.fingerprint), for reloads; null for rows stored before 0004.
+    row_hash: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
 class TradeFlowRevision(SQLModel, table=True):
