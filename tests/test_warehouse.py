@@ -200,6 +200,8 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
     inspector = inspect(engine)
     for model in (Release, TradeFlow, TradeFlowRevision, IngestStatus):
         table = model.__table__  # type: ignore[attr-defined]
-        assert {c["name"] for c in inspector.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+        assert {c["name"] for c in inspector.get_columns(table.name)} == {c.name for c in table.columns}, (
+            table.name
+        )
     uniques = inspector.get_unique_constraints("trade_flow")
     assert [u["column_names"] for u in uniques if u["name"] == "uq_trade_flow_key"] == [list(TRADE_FLOW_KEY)]

@@ -42,17 +42,6 @@ def _period(freq: str, ref_year: int, ref_month: int) -> tuple[dt.date, int]:
     return dt.date(int(ref_year), int(ref_month), 1), 1
 
 
-def _valuation(flow: str, primary: float, cif: float | None, fob: float | None) -> str:
-    """Which valuation primaryValue is. Imports are usually CIF, exports FOB; some reporters give both."""
-    preferred = ("cif", "fob") if flow in ("import", "re_import") else ("fob", "cif")
-    values = {"cif": cif, "fob": fob}
-    for name in preferred:
-        v = values[name]
-        if v is not None and not pd.isna(v) and not pd.isna(primary) and float(v) == float(primary):
-            return name.upper()
-    return preferred[0].upper()
-
-
 def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     """Keep the aggregate slice (all modes of transport, all customs procedures, no second partner)."""
     if raw.empty:
@@ -71,18 +60,29 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
         return pd.to_numeric(frame[column], errors="coerce")
 
     primary = numeric("primaryValue")
-    periods = [
-        _period(f, y, m)
-        for f, y, m in zip(frame["freqCode"], frame["refYear"], frame["refMonth"], strict=True)
-    ]
+    # Periods and areas repeat across a whole answer: map each distinct value once.
+    period_keys = list(zip(frame["freqCode"], frame["refYear"], frame["refMonth"], strict=True))
+    period_of = {k: _period(*k) for k in set(period_keys)}
+    periods = [period_of[k] for k in period_keys]
+    area_of = {
+        c: areas.from_comtrade(c) for c in pd.unique(pd.concat([frame["reporterCode"], frame["partnerCode"]]))
+    }
+    cif, fob = numeric("cifvalue"), numeric("fobvalue")
+    importing = flow.isin(["import", "re_import"]).to_numpy()
+    # primaryValue is CIF when it equals cifvalue and the flow prefers CIF (imports), or FOB does not match.
+    is_cif = (primary == cif).to_numpy()
+    is_fob = (primary == fob).to_numpy()
+    valuation = np.where(
+        importing, np.where(is_cif | ~is_fob, "CIF", "FOB"), np.where(is_fob | ~is_cif, "FOB", "CIF")
+    )
     code = frame["cmdCode"].astype(str)
     is_total = code == "TOTAL"
     qty_known = frame["qtyUnitCode"].astype(int) != -1
     out = pd.DataFrame(
         {
             "source": "un_comtrade",
-            "reporter": [areas.from_comtrade(c) for c in frame["reporterCode"]],
-            "partner": [areas.from_comtrade(c) for c in frame["partnerCode"]],
+            "reporter": frame["reporterCode"].map(area_of).to_numpy(),
+            "partner": frame["partnerCode"].map(area_of).to_numpy(),
             "flow": flow.to_numpy(),
             "commodity_system": np.where(is_total, "TOTAL", "HS"),
             "commodity_code": code.to_numpy(),
@@ -91,10 +91,7 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
             "period_months": [m for _, m in periods],
             "value": primary.to_numpy(),
             "currency": "USD",
-            "valuation": [
-                _valuation(f, p, c, o)
-                for f, p, c, o in zip(flow, primary, numeric("cifvalue"), numeric("fobvalue"), strict=True)
-            ],
+            "valuation": valuation,
             "net_weight_kg": pd.to_numeric(frame["netWgt"], errors="coerce").to_numpy(),
             "quantity": np.where(qty_known, pd.to_numeric(frame["qty"], errors="coerce"), np.nan),
             "quantity_unit": frame["qtyUnitAbbr"].astype(str).where(qty_known, None).to_numpy(),
