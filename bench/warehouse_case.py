@@ -17,10 +17,9 @@ import numpy as np
 from sqlalchemy import text
 
 from bench.workloads import canonical_rows, change_values
-from transforms.schema import CANONICAL_COLUMNS
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
-from warehouse.upsert import _PG_TYPES, ReleaseInfo, _driver, prepared_rows, upsert_release, utcnow
+from warehouse.upsert import ReleaseInfo, insert_figures, prepared_rows, upsert_release, utcnow
 
 
 def _info(tag: str) -> ReleaseInfo:
@@ -49,14 +48,6 @@ def floor(db_url: str, rows: int) -> float:
         else:
             ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'trade_flow'").scalar_one()
             conn.exec_driver_sql(re.sub(r'^CREATE TABLE "?trade_flow"?', "CREATE TABLE floor_flow", ddl))
-    cols = [
-        *CANONICAL_COLUMNS,
-        "first_value",
-        "first_release_id",
-        "release_id",
-        "first_seen_at",
-        "updated_at",
-    ]
     now = utcnow()
     start = time.perf_counter()
     with engine.begin() as conn:
@@ -64,34 +55,8 @@ def floor(db_url: str, rows: int) -> float:
             "INSERT INTO release (source, scope, period, url, fetched_at, sha256, bytes, rows) VALUES "
             "('floor', 'floor', '2025-01-01', 'floor', CURRENT_TIMESTAMP, 'x', 0, 0) RETURNING id"
         ).scalar_one()
-        value_at = CANONICAL_COLUMNS.index("value")
-        records = (
-            (*r[:-1], r[value_at], rid, rid, now, now)
-            for r in prepared_rows(frame, dialect, np.zeros(len(frame), dtype=np.int64))
-        )
-        raw = _driver(conn)
-        if dialect == "postgresql":
-            types = [_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS] + [
-                "float8",
-                "int8",
-                "int8",
-                "timestamptz",
-                "timestamptz",
-            ]
-            with (
-                raw.cursor() as cur,
-                cur.copy(f"COPY floor_flow ({', '.join(cols)}) FROM STDIN (FORMAT BINARY)") as copy,
-            ):
-                copy.set_types(types)
-                for record in records:
-                    copy.write_row(record)
-        else:
-            stamp = now.isoformat(sep=" ")
-            marks = ", ".join("?" for _ in cols)
-            raw.executemany(
-                f"INSERT INTO floor_flow ({', '.join(cols)}) VALUES ({marks}) ON CONFLICT DO NOTHING",
-                ((*r[:-2], stamp, stamp) for r in records),
-            )
+        rows_in = prepared_rows(frame, dialect, np.zeros(len(frame), dtype=np.int64))
+        insert_figures(conn, "floor_flow", rows_in, rid, now, ignore_conflicts=dialect == "sqlite")
     elapsed = time.perf_counter() - start
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM floor_flow")).scalar_one() == rows

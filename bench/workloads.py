@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from demo.make_releases import comtrade_record
 from transforms.schema import CANONICAL_COLUMNS
 
 REPORTERS = ["KOR", "CHN", "USA", "JPN", "DEU", "VNM", "TWN", "SGP", "MYS", "IND"]
@@ -100,56 +101,22 @@ def comtrade_json(records: int, seed: int = 2) -> bytes:
     data = []
     for i in range(records):
         flow = "X" if i % 2 == 0 else "M"
-        v = float(round(values[i], 2))
         data.append(
-            {
-                "typeCode": "C",
-                "freqCode": "M",
-                "refPeriodId": 20260101,
-                "refYear": 2026,
-                "refMonth": 1,
-                "period": "202601",
-                "reporterCode": 410,
-                "reporterISO": "KOR",
-                "reporterDesc": "Rep. of Korea",
-                "flowCode": flow,
-                "flowDesc": "Export" if flow == "X" else "Import",
-                "partnerCode": partners[(i // 2) % 10],
-                "partnerISO": "",
-                "partnerDesc": "",
-                "partner2Code": 0,
-                "partner2ISO": "W00",
-                "partner2Desc": "World",
-                "classificationCode": "H6",
-                "classificationSearchCode": "HS",
-                "isOriginalClassification": True,
-                "cmdCode": f"{codes[i // 20]:06d}",
-                "cmdDesc": "",
-                "aggrLevel": 6,
-                "isLeaf": True,
-                "customsCode": "C00",
-                "customsDesc": "TOTAL CPC",
-                "mosCode": "0",
-                "motCode": 0,
-                "motDesc": "TOTAL MOT",
-                "qtyUnitCode": 8,
-                "qtyUnitAbbr": "kg",
-                "qty": float(i),
-                "isQtyEstimated": False,
-                "altQtyUnitCode": -1,
-                "altQtyUnitAbbr": "N/A",
-                "altQty": None,
-                "isAltQtyEstimated": False,
-                "netWgt": float(i),
-                "isNetWgtEstimated": False,
-                "grossWgt": None,
-                "isGrossWgtEstimated": False,
-                "cifvalue": v if flow == "M" else None,
-                "fobvalue": v if flow == "X" else None,
-                "primaryValue": v,
-                "legacyEstimationFlag": 0,
-                "isReported": True,
-                "isAggregate": False,
-            }
+            comtrade_record(
+                "2026-01",
+                flow,
+                partners[(i // 2) % 10],
+                "",
+                f"{codes[i // 20]:06d}",
+                "",
+                float(round(values[i], 2)),
+                aggrLevel=6,
+                isLeaf=True,
+                qtyUnitCode=8,
+                qtyUnitAbbr="kg",
+                qty=float(i),
+                netWgt=float(i),
+                isAggregate=False,
+            )
         )
     return json.dumps({"elapsedTime": "3.1 secs", "count": records, "data": data, "error": ""}).encode()

@@ -371,10 +371,6 @@ def html_page_title(content: bytes) -> str | None:
     return " ".join(title.split())[:120] or "untitled"
 
 
-def month_start(value: dt.date) -> dt.date:
-    return value.replace(day=1)
-
-
 def parse_month(text: str) -> dt.date:
     """'YYYY-MM' (or 'YYYYMM', 'YYYY.MM') -> the first day of that month."""
     match = re.fullmatch(r"\s*(\d{4})[-.]?(\d{2})\s*", text)

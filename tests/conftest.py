@@ -61,16 +61,6 @@ def real_releases() -> Path:
     return REAL
 
 
-@pytest.fixture
-def fixture_bytes() -> FixtureReader:
-    return FixtureReader()
-
-
-class FixtureReader:
-    def __call__(self, name: str) -> bytes:
-        return (FIXTURES / name).read_bytes()
-
-
 def _pg_schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_ADMIN_URL else "?"
     return f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"

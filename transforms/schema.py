@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from typing import Any, Final
 
 import numpy as np
@@ -266,7 +265,3 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         key = ", ".join(f"{c}={first[c]}" for c in KEY_COLUMNS)
         raise SchemaError("key", f"the same key appears more than once: ({key})", out.loc[dupes])
     return out
-
-
-def key_tuples(frame: pd.DataFrame) -> Iterable[tuple[object, ...]]:
-    return frame.loc[:, list(KEY_COLUMNS)].itertuples(index=False, name=None)

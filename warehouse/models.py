@@ -139,6 +139,3 @@ class IngestStatus(SQLModel, table=True):
     message: str = Field(default="", max_length=4000)
     release_id: int | None = Field(default=None, sa_column=_ref("release.id", nullable=True))
     sha256: str | None = Field(default=None, max_length=64)
-
-
-INGEST_STATES = ("loaded", "unchanged", "not_published", "failed")

@@ -195,33 +195,49 @@ def _stored_fingerprints(conn: Connection, sources: list[str], periods: list[dt.
     return np.array(rows, dtype=np.int64).reshape(-1)
 
 
-def _insert_direct(
-    conn: Connection, rows: Iterable[tuple[Any, ...]], count: int, release_id: int, now: dt.datetime
-) -> int:
-    """First load of a source: one COPY (PostgreSQL) or executemany (SQLite) into trade_flow itself."""
-    extra = ("row_hash", "first_value", "first_release_id", "release_id", "first_seen_at", "updated_at")
+FIGURE_COLUMNS = (
+    *CANONICAL_COLUMNS,
+    "row_hash",
+    "first_value",
+    "first_release_id",
+    "release_id",
+    "first_seen_at",
+    "updated_at",
+)
+_FIGURE_PG_TYPES = [
+    *(_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS),
+    "int8",
+    "float8",
+    "int8",
+    "int8",
+    "timestamptz",
+    "timestamptz",
+]
+
+
+def insert_figures(
+    conn: Connection,
+    table: str,
+    rows: Iterable[tuple[Any, ...]],
+    release_id: int,
+    now: dt.datetime,
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """Prepared rows (see prepared_rows) as new figures of `table`: one binary COPY on PostgreSQL, one
+    executemany on SQLite. The first load of a source uses it on trade_flow; bench/ on its floor table."""
     value_at = CANONICAL_COLUMNS.index("value")
     full = ((*row, row[value_at], release_id, release_id, now, now) for row in rows)  # row ends with row_hash
-    columns = [*CANONICAL_COLUMNS, *extra]
     if conn.dialect.name == "postgresql":
-        types = [_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS] + [
-            "int8",
-            "float8",
-            "int8",
-            "int8",
-            "timestamptz",
-            "timestamptz",
-        ]
-        _copy_rows(conn, "trade_flow", columns, types, full)
-    else:
-        marks = ", ".join("?" for _ in columns)
-        raw = _driver(conn)
-        stamp = now.isoformat(sep=" ")
-        raw.executemany(
-            f"INSERT INTO trade_flow ({', '.join(columns)}) VALUES ({marks})",
-            ((*r[:-2], stamp, stamp) for r in full),
-        )
-    return count
+        _copy_rows(conn, table, list(FIGURE_COLUMNS), _FIGURE_PG_TYPES, full)
+        return
+    marks = ", ".join("?" for _ in FIGURE_COLUMNS)
+    stamp = now.isoformat(sep=" ")
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    _driver(conn).executemany(
+        f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}) VALUES ({marks}){conflict}",
+        ((*r[:-2], stamp, stamp) for r in full),
+    )
 
 
 def _differs(dialect: str, left: str, right: str) -> str:
@@ -415,8 +431,8 @@ def upsert_release(
         if not canonical.empty:
             dialect = conn.dialect.name
             if _source_is_empty(conn, sources):
-                rows = prepared_rows(canonical, dialect, hashes)
-                inserted = _insert_direct(conn, rows, len(canonical), release_id, now)
+                insert_figures(conn, "trade_flow", prepared_rows(canonical, dialect, hashes), release_id, now)
+                inserted = len(canonical)
             else:
                 stored = _stored_fingerprints(conn, sources, sorted(set(canonical["period"])))
                 fresh = (
