@@ -13,6 +13,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,17 @@ def measure(rows: int, tmp: Path) -> dict[str, Any]:
         r["first_quarter"] = _case("bench.warehouse_case", "first", _fresh(db, tmp), str(rows // 4))
         print(db, "first (1/4)", r["first_quarter"], flush=True)
         results[db] = r
-    for source in ("kr_customs", "un_comtrade", "cn_customs"):
-        results[source] = _case("bench.parser_case", source)
+    from bench.workloads import comtrade_json, kcs_xml
+
+    payloads: dict[str, tuple[Path, Callable[[], bytes] | None]] = {
+        "kr_customs": (tmp / "kcs_50000_items.xml", lambda: kcs_xml(50_000)),
+        "un_comtrade": (tmp / "comtrade_100000_records.json", lambda: comtrade_json(100_000)),
+        "cn_customs": (ROOT / "tests/fixtures/cn_customs/table4_by_country_2026-02_usd.html", None),
+    }
+    for source, (path, make) in payloads.items():
+        if make is not None:
+            path.write_bytes(make())
+        results[source] = _case("bench.parser_case", source, str(path))
         print(source, results[source], flush=True)
     return results
 
@@ -124,11 +134,14 @@ def report(results: dict[str, Any], rows: int, command: str) -> str:
         f"| 5 | parsing the Korea XML ({kcs['payload_mb']} MB) peak RSS <= 300 MB | {kcs['peak_rss_mb']:.0f} MB"
         f" (process total) | | {_verdict(kcs['peak_rss_mb'] <= 300)} |"
     )
-    for name, r in (("Korea XML, 50,000 items", kcs), ("Comtrade JSON, 100,000 records", un)):
+    for name, r, floor in (
+        ("Korea XML, 50,000 items", kcs, "lxml tree"),
+        ("Comtrade JSON, 100,000 records", un, "json.loads"),
+    ):
         lines.append(
             f"| 6 | {name}: >= 200,000 rows/s parse + normalise | {r['rows_per_s']:,.0f} canonical rows/s "
-            f"({r['input_rows_per_s']:,.0f} input rows/s, {r['seconds']:.2f} s) | | "
-            f"{_verdict(r['rows_per_s'] >= 200_000)} |"
+            f"({r['input_rows_per_s']:,.0f} input rows/s, {r['seconds']:.2f} s; the bare {floor} of the same "
+            f"bytes alone: {r['floor_seconds']:.2f} s) | | {_verdict(r['rows_per_s'] >= 200_000)} |"
         )
     lines.append(
         f"| - | GACC table page (reference) | {cn['rows_per_s']:,.0f} rows/s ({cn['seconds'] * 1000:.0f} ms a page)"

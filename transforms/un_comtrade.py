@@ -61,9 +61,23 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
 
     primary = numeric("primaryValue")
     # Periods and areas repeat across a whole answer: map each distinct value once.
-    period_keys = list(zip(frame["freqCode"], frame["refYear"], frame["refMonth"], strict=True))
-    period_of = {k: _period(*k) for k in set(period_keys)}
-    periods = [period_of[k] for k in period_keys]
+    period_key = (
+        frame["freqCode"].astype(str) + frame["refYear"].astype(str) + "-" + frame["refMonth"].astype(str)
+    )
+    key_code, keys = pd.factorize(period_key)
+    first = pd.Series(np.arange(len(frame))).groupby(key_code).first().to_numpy()
+    period_of = [
+        _period(f, y, m)
+        for f, y, m in zip(
+            frame["freqCode"].to_numpy()[first],
+            frame["refYear"].to_numpy()[first],
+            frame["refMonth"].to_numpy()[first],
+            strict=True,
+        )
+    ]
+    period_dates = np.empty(len(keys), dtype=object)
+    period_dates[:] = [p for p, _ in period_of]
+    period_months = np.array([m for _, m in period_of], dtype=np.int64)
     area_of = {
         c: areas.from_comtrade(c) for c in pd.unique(pd.concat([frame["reporterCode"], frame["partnerCode"]]))
     }
@@ -77,7 +91,7 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     )
     code = frame["cmdCode"].astype(str)
     is_total = code == "TOTAL"
-    qty_known = frame["qtyUnitCode"].astype(int) != -1
+    qty_known = (pd.to_numeric(frame["qtyUnitCode"], errors="coerce").fillna(-1) != -1).to_numpy()
     out = pd.DataFrame(
         {
             "source": "un_comtrade",
@@ -87,8 +101,8 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
             "commodity_system": np.where(is_total, "TOTAL", "HS"),
             "commodity_code": code.to_numpy(),
             "commodity_name": frame["cmdDesc"].fillna("").astype(str).to_numpy(),
-            "period": [p for p, _ in periods],
-            "period_months": [m for _, m in periods],
+            "period": period_dates[key_code],
+            "period_months": period_months[key_code],
             "value": primary.to_numpy(),
             "currency": "USD",
             "valuation": valuation,
