@@ -176,24 +176,29 @@ def census(flow: str, month: str, k: int) -> list[list[str]]:
     ]
 
 
-def main() -> None:
-    for k, month in enumerate(MONTHS):
+def write_releases(root: Path, months: list[str]) -> None:
+    """Every source's sample releases for `months` under `root`, laid out as the replay server reads them."""
+    for k, month in enumerate(months):
         ym = month.replace("-", "")
-        target = ROOT / "un_comtrade" / f"410_{ym}.json"
+        target = root / "un_comtrade" / f"410_{ym}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(comtrade(month, k), indent=1), encoding="utf-8")
-        target = ROOT / "kr_customs" / f"nitemtrade_8542_CN_{ym}.xml"
+        target = root / "kr_customs" / f"nitemtrade_8542_CN_{ym}.xml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(kcs(month, k), encoding="utf-8")
-        target = ROOT / "cn_customs" / f"demo-table4-usd-{month}.html"
+        target = root / "cn_customs" / f"demo-table4-usd-{month}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(gacc_page(month, k), encoding="utf-8")
-        if month != MONTHS[-1]:  # Census publishes about five weeks after the month
+        if month != months[-1]:  # Census publishes about five weeks after the month
             for flow in ("exports", "imports"):
-                target = ROOT / "us_census" / f"{flow}_{month}.json"
+                target = root / "us_census" / f"{flow}_{month}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(json.dumps(census(flow, month, k)), encoding="utf-8")
-    (ROOT / "cn_customs" / "preliminary.html").write_text(gacc_index(MONTHS), encoding="utf-8")
+    (root / "cn_customs" / "preliminary.html").write_text(gacc_index(months), encoding="utf-8")
+
+
+def main() -> None:
+    write_releases(ROOT, MONTHS)
 
 
 if __name__ == "__main__":

@@ -92,11 +92,17 @@ class ReplayServer:
     """
 
     def __init__(
-        self, root: Path = DEFAULT_ROOT, port: int = 0, faults: dict[str, list[str]] | None = None
+        self,
+        root: Path = DEFAULT_ROOT,
+        port: int = 0,
+        faults: dict[str, list[str]] | None = None,
+        latency_s: float = 0.0,
     ) -> None:
         self.root = root
+        self.latency_s = latency_s  # every answer waits this long, like a distant publisher
         self.requests: list[str] = []
         self.request_times: list[tuple[float, str]] = []
+        self.spans: list[tuple[float, float, str]] = []  # (start, end, path) of every answered request
         self.faults: dict[str, list[str]] = {k: list(v) for k, v in (faults or {}).items()}
         self._faults_lock = threading.Lock()
         server = self
@@ -105,14 +111,17 @@ class ReplayServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                start = time.monotonic()
                 parts = urlsplit(self.path)
                 server.requests.append(self.path)
-                server.request_times.append((time.monotonic(), self.path))
+                server.request_times.append((start, self.path))
                 status, ctype, body = route(server.root, parts.path, parse_qs(parts.query))
+                if server.latency_s:
+                    time.sleep(server.latency_s)
                 fault = server.next_fault(self.path)
-                if fault is not None and self.apply(fault, status, ctype, body):
-                    return
-                self.answer(status, ctype, body)
+                if fault is None or not self.apply(fault, status, ctype, body):
+                    self.answer(status, ctype, body)
+                server.spans.append((start, time.monotonic(), self.path))
 
             def answer(
                 self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None
@@ -185,6 +194,20 @@ class ReplayServer:
 
     def count(self, fragment: str) -> int:
         return sum(fragment in r for r in self.requests)
+
+    def max_in_flight(self, fragment: str) -> int:
+        """The most requests matching `fragment` that were being answered at the same moment."""
+        edges = sorted(
+            (t, step)
+            for start, end, path in self.spans
+            if fragment in path
+            for t, step in ((start, 1), (end, -1))
+        )
+        current = peak = 0
+        for _, step in edges:
+            current += step
+            peak = max(peak, current)
+        return peak
 
     @property
     def url(self) -> str:

@@ -1,7 +1,8 @@
 """The Prefect deployments: `nightly` on a cron schedule with a timezone, and `backfill` on demand.
 
-`tradeflow serve` (or `python deploy/serve.py`) serves both to the Prefect server in PREFECT_API_URL;
-`deploy/prefect.yaml` describes the same deployments for `prefect deploy --all` on a work pool.
+`tradeflow serve` (or `python deploy/serve.py`) serves them to the Prefect server in PREFECT_API_URL;
+`deploy/prefect.yaml` describes the same deployments for `prefect deploy --all` on a work pool. A third,
+`backfill-month`, takes one source and month: a backfill run from a deployment fans out to it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 
 from prefect.schedules import Cron
 
-from flows.prefect_flows import backfill, nightly
+from flows.prefect_flows import backfill, backfill_month, nightly
+from flows.scaling import ensure_source_limits
 from flows.settings import Settings
 
 
@@ -26,10 +28,16 @@ def build_deployments(settings: Settings) -> list[Any]:
         description="Loads a range of months: Run > Custom run, then fill in the form.",
         tags=["tradeflow"],
     )
-    return [nightly_deployment, backfill_deployment]
+    month_deployment = backfill_month.to_deployment(
+        name="backfill-month",
+        description="One source and month of a backfill; backfills started from a deployment fan out to it.",
+        tags=["tradeflow"],
+    )
+    return [nightly_deployment, backfill_deployment, month_deployment]
 
 
 def serve_deployments(settings: Settings) -> None:
     from prefect import serve
 
+    ensure_source_limits(settings)
     serve(*build_deployments(settings))

@@ -9,6 +9,8 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -169,11 +171,14 @@ def read_cells(engine: Engine, source: str) -> dict[tuple[str, dt.date], CellSta
     cells = {}
     for r in result:
         period = r.period if isinstance(r.period, dt.date) else dt.date.fromisoformat(str(r.period))
-        checked = r.last_checked
-        if not isinstance(checked, dt.datetime):
-            checked = dt.datetime.fromisoformat(str(checked))
-        cells[(r.scope, period)] = CellState(r.state, checked)
+        cells[(r.scope, period)] = CellState(r.state, _as_utc(r.last_checked))
     return cells
+
+
+def _as_utc(value: Any) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands back text, PostgreSQL a datetime)."""
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
 
 
 def _last_fingerprint(
@@ -312,14 +317,24 @@ def load_payloads(
     )
 
 
-def ingest_release(rt: Runtime, source: str, period: dt.date, scope: str, force: bool = False) -> Outcome:
+def ingest_release(
+    rt: Runtime,
+    source: str,
+    period: dt.date,
+    scope: str,
+    force: bool = False,
+    fetch_guard: Callable[[], AbstractContextManager[Any]] | None = None,
+) -> Outcome:
     """Fetch, archive, and (unless the payload is unchanged) parse, normalise and upsert one release.
 
-    Never raises for a publisher's failure except a transient one (so a task retry can take it): the
-    failure is recorded in `ingest_status` and returned.
+    `fetch_guard` is held around the publisher calls only (the flows pass a per-source concurrency
+    slot, so parsing and loading never keep another worker from fetching). Never raises for a
+    publisher's failure except a transient one (so a task retry can take it): the failure is recorded
+    in `ingest_status` and returned.
     """
     try:
-        payloads = get_extractor(source).fetch(rt.http, rt.config(source), period, scope)
+        with fetch_guard() if fetch_guard else nullcontext():
+            payloads = get_extractor(source).fetch(rt.http, rt.config(source), period, scope)
         manifest = archive_release(rt.settings.data_dir, source, scope, period, payloads)
         return load_payloads(rt, source, scope, period, payloads, force=force, manifest=manifest)
     except NotPublished as exc:
@@ -341,6 +356,53 @@ def ingest_release(rt: Runtime, source: str, period: dt.date, scope: str, force:
         )
         record_status(rt.engine, source=source, scope=scope, period=period, state="failed", message=message)
         return Outcome(source, scope, period, "failed", message=message)
+
+
+def outcomes_since(rt: Runtime, planned: list[Planned], since: dt.datetime, why: str) -> list[Outcome]:
+    """Each planned release's outcome as the warehouse recorded it after `since`.
+
+    A backfill whose months ran as child runs, on any machine, learns what happened from the one place
+    they all wrote to. A release with no record since then failed without reaching the warehouse; `why`
+    says what is known (the child runs' final states).
+    """
+    out: list[Outcome] = []
+    with rt.engine.connect() as conn:
+        for p in planned:
+            row = conn.execute(
+                text(
+                    "SELECT state, rows, message, release_id, last_checked FROM ingest_status"
+                    " WHERE source = :s AND scope = :sc AND period = :p"
+                ),
+                {"s": p.source, "sc": p.scope, "p": p.period},
+            ).first()
+            if row is None or _as_utc(row.last_checked) < since:
+                message = f"{p.source} {p.period:%Y-%m} {p.scope}: no outcome recorded ({why})"
+                out.append(Outcome(p.source, p.scope, p.period, "failed", message=message))
+                continue
+            inserted = updated = 0
+            if row.state == "loaded" and row.release_id is not None:
+                counts = {"r": int(row.release_id)}
+                inserted = conn.execute(
+                    text("SELECT count(*) FROM trade_flow WHERE first_release_id = :r"), counts
+                ).scalar_one()
+                updated = conn.execute(
+                    text("SELECT count(*) FROM trade_flow_revision WHERE release_id = :r"), counts
+                ).scalar_one()
+            rows = int(row.rows or 0) if row.state == "loaded" else 0
+            out.append(
+                Outcome(
+                    p.source,
+                    p.scope,
+                    p.period,
+                    row.state,
+                    rows,
+                    inserted,
+                    updated,
+                    row.message,
+                    row.release_id,
+                )
+            )
+    return out
 
 
 def reload_archived(rt: Runtime, sources: list[str], start: dt.date, end: dt.date) -> list[Outcome]:

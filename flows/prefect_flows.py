@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 
 from extractors.base import SourceUnavailable, TransientFetchError, parse_month
@@ -20,6 +19,7 @@ from flows.pipeline import (
     SourceId,
     default_end_month,
     ingest_release,
+    outcomes_since,
     plan_nightly,
     plan_range,
     read_cells,
@@ -28,6 +28,15 @@ from flows.pipeline import (
 )
 from flows.planning import Planned
 from flows.report import changes_markdown, grid_rows, late_sources, revisions_of, summary_markdown
+from flows.scaling import (
+    child_deployment_available,
+    default_task_runner,
+    ensure_source_limits,
+    fetch_slot,
+    month_groups,
+    run_children,
+    utc_now,
+)
 
 KEY_REQUIRED = {"kr_customs": "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY (a data.go.kr service key)"}
 
@@ -49,7 +58,9 @@ def retry_only_transient(_task: Any, _task_run: Any, state: Any) -> bool:
     name="ingest-release", task_run_name="{source} {month} {scope}", retry_condition_fn=retry_only_transient
 )
 def ingest_release_task(source: str, month: str, scope: str, force: bool = False) -> Outcome:
-    return ingest_release(runtime(), source, parse_month(month), scope, force)
+    return ingest_release(
+        runtime(), source, parse_month(month), scope, force, fetch_guard=lambda: fetch_slot(source)
+    )
 
 
 def _run_releases(planned: list[Planned], force: bool) -> list[Outcome]:
@@ -113,17 +124,12 @@ def scheduled_date(timezone: str) -> dt.date:
 Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
 
 
-def _thread_runner() -> Any:
-    """Releases run in threads: I/O-bound fetches overlap, within each source's rate limit."""
-    return ThreadPoolTaskRunner(max_workers=4)
-
-
 def _param(default: Any, title: str, description: str) -> Any:
     """A parameter default that carries the title and description the Prefect UI form shows."""
     return Field(default, description=description, json_schema_extra={"title": title})
 
 
-@flow(name="nightly", task_runner=_thread_runner(), log_prints=True)
+@flow(name="nightly", task_runner=default_task_runner(), log_prints=True)
 def nightly(
     sources: list[SourceId] | None = _param(
         None, "Sources", "Sources to check. Empty: every enabled source."
@@ -150,7 +156,7 @@ def nightly(
     return outcomes
 
 
-@flow(name="backfill", task_runner=_thread_runner(), log_prints=True)
+@flow(name="backfill", task_runner=default_task_runner(), log_prints=True)
 def backfill(
     start_month: Month = _param(..., "Start month", "First month to load, as YYYY-MM (for example 2024-01)."),
     end_month: Month | None = _param(
@@ -194,8 +200,37 @@ def backfill(
         for o in listing:
             print(f"{o.source} {o.month} {o.scope}: {o.state}")
         return listing
-    outcomes = _run_releases(planned, force=force)
+    groups = month_groups(planned)
+    if len(groups) > 1 and child_deployment_available():
+        # Run from a deployment: each (source, month) becomes a child run that any worker may take.
+        since = utc_now()
+        ensure_source_limits(rt.settings)
+        from prefect.runtime import flow_run
+
+        finals = run_children(groups, force, str(flow_run.id) if flow_run.id else None)
+        states = sorted({state for state in finals.values()})
+        get_run_logger().info("%d child runs ended: %s", len(finals), ", ".join(states))
+        outcomes = outcomes_since(rt, planned, since, f"child runs ended {', '.join(states)}")
+    else:
+        outcomes = _run_releases(planned, force=force)
     _report("backfill", outcomes)
+    return outcomes
+
+
+@flow(name="backfill-month", task_runner=default_task_runner(), log_prints=True)
+def backfill_month(
+    source: SourceId = _param(..., "Source", "The source to load."),
+    month: Month = _param(..., "Month", "The month to load, as YYYY-MM."),
+    force: bool = _param(False, "Force", "Re-load payloads even when identical to the last one loaded."),
+) -> list[Outcome]:
+    """One source and month of a backfill: the unit of work that workers share."""
+    rt = runtime()
+    period = parse_month(month)
+    planned = plan_range(rt, validate_sources([source], rt.settings), period, period)
+    outcomes = _run_releases(planned, force=force)
+    failed = [o for o in outcomes if o.state == "failed"]
+    if failed:
+        raise ReleasesFailed(failed, outcomes)
     return outcomes
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -99,6 +99,16 @@ class Settings(BaseSettings):
     task_retries: int = 2
     task_retry_delay_s: float = 60.0
     revision_alert_pct: float = 1.0  # revisions at least this large (in %) are listed in the nightly changes
+
+    # Scaling out (README "Scaling out").
+    task_runner: Literal["thread", "dask"] = "thread"
+    dask_address: str | None = None  # an existing Dask scheduler (tcp://host:8786); empty: a local cluster
+    dask_workers: int = 2  # workers of the local cluster when no address is given
+    # Fetches in flight per source across every worker (Prefect global concurrency limits
+    # `tradeflow-source-<id>`, created with these values when missing; tune them in the Prefect UI).
+    source_concurrency: dict[str, int] = Field(
+        default_factory=lambda: {"un_comtrade": 1, "kr_customs": 2, "cn_customs": 1, "us_census": 2}
+    )
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,19 +67,32 @@ def _pg_schema_url(schema: str) -> str:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
+def postgres_schemas() -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty PostgreSQL schemas (a URL each) for one test; all dropped afterwards."""
     require_postgres()
-    schema = f"tf_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    made: list[str] = []
+
+    def make() -> str:
+        schema = f"tf_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        made.append(schema)
+        return _pg_schema_url(schema)
+
     try:
-        yield _pg_schema_url(schema)
+        yield make
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            for schema in made:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_schemas: Callable[[], str]) -> str:
+    """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
+    return postgres_schemas()
 
 
 @pytest.fixture

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -22,6 +24,7 @@ from warehouse.engine import create_warehouse_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.prefect
+EXPECTED = {"nightly", "backfill", "backfill-month"}
 
 
 def _free_port() -> int:
@@ -119,12 +122,12 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
             async with get_client() as client:
                 deadline = time.monotonic() + 90
                 names: set[str] = set()
-                while time.monotonic() < deadline and names != {"nightly", "backfill"}:
+                while time.monotonic() < deadline and names != EXPECTED:
                     if serve.poll() is not None:
                         raise RuntimeError(f"tradeflow serve exited: {serve.stderr.read()[-2000:]!r}")  # type: ignore[union-attr]
                     names = {d.name for d in await client.read_deployments()}
                     await asyncio.sleep(0.5)
-                assert names == {"nightly", "backfill"}
+                assert names == EXPECTED
                 nightly = await client.read_deployment_by_name("nightly/nightly")
                 (schedule,) = nightly.schedules
                 assert (schedule.schedule.cron, schedule.schedule.timezone) == ("15 3 * * *", "Asia/Seoul")
@@ -185,3 +188,144 @@ async def _check_yaml(api: str) -> None:
             backfill = await client.read_deployment_by_name("backfill/backfill")
             assert backfill.work_pool_name == "tradeflow" and not backfill.schedules
             assert backfill.parameter_openapi_schema["properties"]["start_month"]["title"] == "Start month"
+            month = await client.read_deployment_by_name("backfill-month/backfill-month")
+            assert month.work_pool_name == "tradeflow" and not month.schedules
+            assert month.entrypoint == "flows/prefect_flows.py:backfill_month"
+
+
+def _start_worker(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+    return subprocess.Popen(
+        [
+            prefect,
+            "worker",
+            "start",
+            "--pool",
+            "tradeflow",
+            "--type",
+            "process",
+            "--name",
+            name,
+            "--limit",
+            "2",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.mark.postgres
+def test_two_workers_share_a_backfill_on_postgres(
+    prefect_api: tuple[str, dict[str, str]], tmp_path: Path, postgres_schemas: Callable[[], str]
+) -> None:
+    """`prefect deploy` onto the process pool, two `prefect worker start`, one backfill from the
+    deployment: it fans out one child run per source and month, each taken by exactly one worker, and the
+    warehouse ends up identical to a single-process backfill."""
+    from tests.test_scaling import warehouse_content
+
+    api, base_env = prefect_api
+    shared_db, reference_db = postgres_schemas(), postgres_schemas()
+    with ReplayServer(DEFAULT_ROOT) as replay:
+        common = {
+            **base_env,
+            **replay.base_urls(),
+            "PREFECT_API_URL": api,
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "TRADEFLOW_HOME": str(ROOT),
+            "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+            "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
+            "TRADEFLOW_MIN_INTERVAL_S": "{}",
+        }
+        prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+        for command in (
+            [prefect, "work-pool", "create", "tradeflow", "--type", "process", "--overwrite"],
+            [prefect, "--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"],
+        ):
+            done = subprocess.run(command, env=common, cwd=ROOT, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
+        logs = {name: tmp_path / f"{name}.log" for name in ("worker-a", "worker-b")}
+        workers = [
+            _start_worker(
+                name,
+                {**common, "TRADEFLOW_DATABASE_URL": shared_db, "TRADEFLOW_DATA_DIR": str(tmp_path / name)},
+                log,
+            )
+            for name, log in logs.items()
+        ]
+        try:
+            children = asyncio.run(_backfill_through_workers(api))
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=60)
+        reference = subprocess.run(
+            [sys.executable, "-m", "flows", "backfill", "--start", "2026-08", "--end", "2026-10"],
+            env={
+                **common,
+                "TRADEFLOW_DATABASE_URL": reference_db,
+                "TRADEFLOW_DATA_DIR": str(tmp_path / "reference"),
+            },
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert reference.returncode == 0, reference.stderr[-3000:]
+    # One child per source and month, each run by exactly one of the two workers, and both took a share.
+    assert sorted(children.values()) == sorted(
+        (s, m)
+        for s in ("un_comtrade", "kr_customs", "cn_customs", "us_census")
+        for m in ("2026-08", "2026-09", "2026-10")
+    )
+    # Which worker ran a child shows in the raw archive: each worker stands for a machine with its own
+    # data directory, and a child archives what it fetched in its worker's directory.
+    shared = create_warehouse_engine(shared_db)
+    loaded = {(str(r["source"]), str(r["period"])[:7]) for r in table_rows(shared, "release")}
+    taken = {
+        name: {(s, m) for s, m in loaded if any((tmp_path / name / "raw" / s / m).glob("*"))} for name in logs
+    }
+    assert taken["worker-a"] and taken["worker-b"], taken
+    assert taken["worker-a"].isdisjoint(taken["worker-b"]), taken
+    assert taken["worker-a"] | taken["worker-b"] == loaded
+    # Both workers may try to submit a run; the server lets one through and aborts the other's attempt.
+    submitted = {}
+    for name, log in logs.items():
+        lines = log.read_text(errors="replace")
+        tried = set(re.findall(r"submitting flow run '([0-9a-f-]{36})'", lines))
+        submitted[name] = tried - set(re.findall(r"Aborted submission of flow run '([0-9a-f-]{36})'", lines))
+    child_ids = {str(i) for i in children}
+    assert submitted["worker-a"] & child_ids and submitted["worker-b"] & child_ids, submitted
+    assert (submitted["worker-a"] & submitted["worker-b"]) == set()
+    assert child_ids <= submitted["worker-a"] | submitted["worker-b"]
+    once = table_rows(shared, "release")
+    assert len({(r["source"], r["scope"], r["period"]) for r in once}) == len(once) > 0  # each loaded once
+    expected = create_warehouse_engine(reference_db)
+    assert warehouse_content(shared) == warehouse_content(expected)
+    shared.dispose()
+    expected.dispose()
+
+
+async def _backfill_through_workers(api: str) -> dict[Any, tuple[str, str]]:
+    """Run the backfill deployment; return its child runs as {flow run id: (source, month)}."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.deployments import arun_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        run = await arun_deployment(
+            "backfill/backfill", timeout=600, parameters={"start_month": "2026-08", "end_month": "2026-10"}
+        )
+        assert run.state is not None and run.state.is_completed(), run.state
+        async with get_client() as client:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
+            )
+    assert all(r.state is not None and r.state.is_completed() for r in runs), [
+        (r.name, r.state) for r in runs
+    ]
+    return {r.id: (r.parameters["source"], r.parameters["month"]) for r in runs}

@@ -1,0 +1,205 @@
+"""Scaling out: the Dask task runner, writers in several processes at once, per-source fetch limits.
+
+(Two real `prefect worker start` processes sharing a backfill are in tests/test_deployment.py, beside
+the real Prefect server they need.)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from demo.replay import ReplayServer
+from flows.pipeline import reset_runtime
+from flows.settings import get_settings
+from tests.helpers import canonical_frame, count, release_info, table_rows
+from transforms.schema import CANONICAL_COLUMNS
+from warehouse.engine import create_warehouse_engine
+from warehouse.migrate import upgrade
+from warehouse.upsert import upsert_release
+
+TABLES = ("trade_flow_revision", "trade_flow", "ingest_status", "release")
+FIGURE = (*CANONICAL_COLUMNS, "first_value")
+
+
+def warehouse_content(engine: Engine) -> dict[str, Any]:
+    """What a downstream user sees, without surrogate ids and clock times."""
+    figures = sorted(tuple(str(r[c]) for c in FIGURE) for r in table_rows(engine, "trade_flow"))
+    releases = sorted(
+        (str(r["source"]), str(r["scope"]), str(r["period"]), str(r["sha256"]), int(str(r["rows"])))
+        for r in table_rows(engine, "release")
+    )
+    cells = sorted(
+        (str(r["source"]), str(r["scope"]), str(r["period"]), str(r["state"]), int(str(r["rows"])))
+        for r in table_rows(engine, "ingest_status", order="source, scope, period")
+    )
+    return {"figures": figures, "releases": releases, "cells": cells}
+
+
+def wipe(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.mark.prefect
+def test_dask_runner_loads_exactly_what_the_thread_runner_loads(
+    flow_env: dict[str, str], replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.prefect_flows import backfill
+    from flows.scaling import build_task_runner
+
+    engine = create_warehouse_engine(flow_env["TRADEFLOW_DATABASE_URL"])
+    upgrade(engine)
+    contents = {}
+    runners = {}
+    for kind in ("thread", "dask"):
+        monkeypatch.setenv("TRADEFLOW_TASK_RUNNER", kind)
+        monkeypatch.setenv("TRADEFLOW_DASK_WORKERS", "2")
+        reset_runtime()
+        wipe(engine)
+        runner = build_task_runner(get_settings())
+        runners[kind] = type(runner).__name__
+        state = backfill.with_options(task_runner=runner)(
+            start_month="2026-08", end_month="2026-10", return_state=True
+        )
+        assert state.is_completed(), state
+        outcomes = state.result()
+        assert {o.state for o in outcomes} <= {"loaded", "not_published"}, [o.line() for o in outcomes]
+        contents[kind] = warehouse_content(engine)
+    assert runners == {"thread": "ThreadPoolTaskRunner", "dask": "DaskTaskRunner"}
+    assert len(contents["thread"]["figures"]) > 0
+    assert contents["dask"] == contents["thread"]
+    engine.dispose()
+
+
+def _load_in_process(url: str, worker: int, barrier: Any, results: Any) -> None:
+    """One writer process: three overlapping releases of the same source, started at the same moment."""
+    engine = create_warehouse_engine(url)
+    base = canonical_frame(2_000, source="parallel")
+    inserted = updated = 0
+    barrier.wait(timeout=60)
+    for step in range(3):
+        frame = base.copy()
+        # Every release holds every figure; each writer and step moves its own slice of values.
+        moved = (frame.index % 4 == worker) & (frame.index % 3 == step)
+        frame.loc[moved, "value"] = frame.loc[moved, "value"] + 1 + worker * 10 + step
+        content = f"worker {worker} step {step}".encode()
+        result = upsert_release(
+            engine, frame, release_info(content, scope=f"w{worker}:s{step}", source="parallel")
+        )
+        inserted += result.inserted
+        updated += result.updated
+    results.put((worker, inserted, updated))
+    engine.dispose()
+
+
+def test_parallel_overlapping_upserts_lose_and_duplicate_nothing(db_url: str) -> None:
+    engine = create_warehouse_engine(db_url)
+    upgrade(engine)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(4)
+    results = context.Queue()
+    workers = [context.Process(target=_load_in_process, args=(db_url, w, barrier, results)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=300)
+        assert w.exitcode == 0
+    totals = [results.get(timeout=5) for _ in workers]
+    # The same 2,000 figures, once each: the four first loads raced and exactly one of them inserted.
+    assert count(engine, "trade_flow") == 2_000
+    with engine.connect() as conn:
+        distinct = conn.execute(
+            text(
+                "SELECT count(*) FROM (SELECT DISTINCT source, reporter, partner, flow, commodity_system,"
+                " commodity_code, period, period_months FROM trade_flow) k"
+            )
+        ).scalar_one()
+    assert distinct == 2_000
+    assert sum(t[1] for t in totals) == 2_000
+    # Every change a writer reported is one revision row, and each figure's revisions form one unbroken
+    # chain from its first value to its current value: nothing lost, nothing counted twice.
+    revisions = table_rows(engine, "trade_flow_revision")
+    assert len(revisions) == sum(t[2] for t in totals) > 0
+    figures = {r["id"]: r for r in table_rows(engine, "trade_flow")}
+    chains: dict[Any, list[dict[str, Any]]] = {}
+    for r in revisions:
+        chains.setdefault(r["trade_flow_id"], []).append(r)
+    for figure_id, figure in figures.items():
+        chain = chains.get(figure_id, [])
+        values = [figure["first_value"], *(r["new_value"] for r in chain)]
+        assert [r["old_value"] for r in chain] == values[:-1]
+        assert values[-1] == figure["value"]
+    assert len(table_rows(engine, "release")) == 12
+    engine.dispose()
+
+
+@pytest.mark.prefect
+def test_per_source_limit_holds_across_processes(
+    flow_env: dict[str, str], releases: Path, prefect_server: str
+) -> None:
+    """Two backfills in two processes share one Prefect server: Comtrade (limit 1) never sees two calls at
+    once, although each process would make several in parallel."""
+    from prefect.client.orchestration import get_client
+
+    from flows.scaling import ensure_source_limits, source_limit_name
+
+    with ReplayServer(releases, latency_s=0.3) as slow:
+        env = {
+            **os.environ,
+            **flow_env,
+            **slow.base_urls(),
+            "TRADEFLOW_SOURCE_CONCURRENCY": '{"un_comtrade": 1, "kr_customs": 2, "cn_customs": 1, "us_census": 2}',
+        }
+        os.environ["TRADEFLOW_SOURCE_CONCURRENCY"] = env["TRADEFLOW_SOURCE_CONCURRENCY"]
+        try:
+            sizes = ensure_source_limits(get_settings())
+        finally:
+            del os.environ["TRADEFLOW_SOURCE_CONCURRENCY"]
+        assert sizes["un_comtrade"] == 1
+        results: dict[str, subprocess.CompletedProcess[str]] = {}
+
+        def run(name: str) -> None:
+            results[name] = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "flows",
+                    "backfill",
+                    "--start",
+                    "2026-08",
+                    "--end",
+                    "2026-10",
+                    "--source",
+                    "un_comtrade",
+                    "--force",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for name, result in results.items():
+            assert result.returncode == 0, (name, result.stderr[-3000:])
+        assert slow.count("/C/M/HS") >= 6
+        assert slow.max_in_flight("/C/M/HS") == 1
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(source_limit_name("un_comtrade"))
+        assert limit.limit == 1 and limit.active_slots == 0  # every slot was given back
+        for source in sizes:  # the session's other flow tests run without limits
+            client.delete_global_concurrency_limit_by_name(source_limit_name(source))
