@@ -41,7 +41,14 @@ run: install
 	$(BIN)/tradeflow status
 
 # Benchmarks (about five minutes; needs PostgreSQL): results and the table of targets in bench/README.md.
-bench: install postgres
+# dlt (the peer the benchmark compares against) lives in its own virtualenv: it and Prefect pin
+# different versions of shared libraries.
+DLT_VENV := .venv-dlt
+$(DLT_VENV)/bin/python:
+	$(PYTHON) -m venv $(DLT_VENV)
+	$(DLT_VENV)/bin/python -m pip install --quiet "dlt[postgres,sqlalchemy]==1.31.0" pyarrow pandas
+
+bench: install postgres $(DLT_VENV)/bin/python
 	$(BIN)/python -m bench.run
 
 # The whole pipeline offline, against a local replay server of sample releases.
