@@ -29,7 +29,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install postgres
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test: lint typecheck pytest
 

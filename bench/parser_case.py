@@ -11,7 +11,6 @@ the same bytes (stdlib `json.loads`, or lxml building the whole tree), which doe
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import sys
 import time
@@ -19,21 +18,18 @@ from pathlib import Path
 
 from lxml import etree
 
+from bench.memory import peak_rss_mb
 from extractors import get_extractor
 from extractors.base import Payload
 
 EXT = {"kr_customs": "xml", "un_comtrade": "json", "cn_customs": "html"}
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def main() -> None:
     source, path = sys.argv[1], Path(sys.argv[2])
     body = path.read_bytes()
     extractor = get_extractor(source)
-    baseline_rss = _rss_mb()
+    baseline_rss = peak_rss_mb()
     timings: list[float] = []
     for _ in range(3):
         start = time.perf_counter()
@@ -42,7 +38,7 @@ def main() -> None:
         timings.append(time.perf_counter() - start)
         input_rows, output_rows = len(raw), len(rows)
         del raw, rows
-    peak_rss = _rss_mb()
+    peak_rss = peak_rss_mb()
     seconds = statistics.median(timings)
     floor: float | None = None
     if EXT[source] in ("json", "xml"):

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import resource
 import sys
 import time
 
 import numpy as np
 from sqlalchemy import text
 
+from bench.memory import peak_rss_mb
 from bench.workloads import canonical_rows, change_values
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
@@ -94,7 +94,7 @@ def main() -> None:
             result["revision_rows"] = conn.execute(
                 text("SELECT count(*) FROM trade_flow_revision")
             ).scalar_one()
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 

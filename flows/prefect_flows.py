@@ -35,8 +35,8 @@ from flows.scaling import (
     fetch_slot,
     month_groups,
     run_children,
-    utc_now,
 )
+from warehouse.upsert import utcnow
 
 KEY_REQUIRED = {"kr_customs": "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY (a data.go.kr service key)"}
 
@@ -203,7 +203,7 @@ def backfill(
     groups = month_groups(planned)
     if len(groups) > 1 and child_deployment_available():
         # Run from a deployment: each (source, month) becomes a child run that any worker may take.
-        since = utc_now()
+        since = utcnow().replace(microsecond=0)  # stored timestamps may have whole seconds only
         ensure_source_limits(rt.settings)
         from prefect.runtime import flow_run
 

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -198,7 +197,3 @@ def month_groups(planned: list[Planned]) -> list[tuple[str, str]]:
     for p in planned:
         seen[(p.source, p.period.strftime("%Y-%m"))] = None
     return list(seen)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
