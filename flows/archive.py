@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +19,13 @@ from extractors.base import Payload
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
+    """Write via a temporary file of this writer's own, then rename: two processes archiving the same
+    release at once (two backfills, two workers on one disk) each rename a whole file, and the last wins
+    (a shared temporary name let one rename the other's file away, a FileNotFoundError)."""
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")
     tmp.write_bytes(data)
     tmp.replace(target)
 

@@ -204,3 +204,38 @@ def test_per_source_limit_holds_across_processes(
         assert limit.limit == 1 and limit.active_slots == 0  # every slot was given back
         for source in sizes:  # the session's other flow tests run without limits
             client.delete_global_concurrency_limit_by_name(source_limit_name(source))
+
+
+def _archive_in_process(data_dir: str, barrier: Any, rounds: int) -> None:
+    import datetime as dt
+
+    from extractors.base import Payload
+    from flows.archive import archive_release
+
+    barrier.wait(timeout=60)
+    for i in range(rounds):
+        payload = Payload("cn_customs", b"<html>same bytes</html>" * 1000, f"http://x/{i}", "html")
+        archive_release(Path(data_dir) / str(i), "cn_customs", "table4:USD", dt.date(2026, 9, 1), [payload])
+
+
+def test_processes_archiving_the_same_release_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two backfills on one disk archive the same release at the same moment (found by
+    test_two_backfills_at_once under load: a shared temporary file name made one rename fail)."""
+    from flows.archive import manifests, read_manifest
+
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(4)
+    writers = [
+        context.Process(target=_archive_in_process, args=(str(tmp_path), barrier, 200)) for _ in range(4)
+    ]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(timeout=300)
+    assert [w.exitcode for w in writers] == [0, 0, 0, 0]
+    import datetime as dt
+
+    for i in range(200):
+        (found,) = manifests(tmp_path / str(i), ["cn_customs"], dt.date(2026, 9, 1), dt.date(2026, 9, 1))
+        assert read_manifest(found.path).payloads()[0].content == b"<html>same bytes</html>" * 1000
+    assert not list(tmp_path.rglob("*.part"))
