@@ -1,10 +1,11 @@
 """The peer a user would pick instead: dlt merging the same rows into the same databases.
 
-python -m bench.dlt_case {sqlite|postgresql} ROWS_PARQUET DATABASE_URL WORKDIR
+python -m bench.dlt_case {sqlite|postgresql} ROWS_PARQUET DATABASE_URL WORKDIR KEY_COLUMNS
 
 Runs in its own virtualenv (`.venv-dlt`, made by `make bench`), because dlt and Prefect pin different
 versions of shared libraries; it imports nothing from tradeflow. Loads the rows with
-`write_disposition="merge"` and tradeflow's unique key as the primary key, then loads them again (a
+`write_disposition="merge"` and tradeflow's unique key (KEY_COLUMNS, comma separated, passed by
+bench.run from `warehouse.models.TRADE_FLOW_KEY`) as the primary key, then loads them again (a
 reload: nothing changed). Prints one JSON line with both times and the row count dlt left.
 """
 
@@ -16,29 +17,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-# tradeflow's unique key of a figure (warehouse.models.TRADE_FLOW_KEY), repeated here on purpose: this
-# process does not import tradeflow.
-KEY = [
-    "source",
-    "period",
-    "period_months",
-    "reporter",
-    "partner",
-    "flow",
-    "commodity_system",
-    "commodity_code",
-    "currency",
-]
-
 
 def main() -> None:
     import dlt
     import pyarrow.parquet as pq
 
     db, rows_file, url, workdir = sys.argv[1], Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+    key = sys.argv[5].split(",")
     table = pq.read_table(rows_file)
 
-    @dlt.resource(name="trade_flow", write_disposition="merge", primary_key=KEY)
+    @dlt.resource(name="trade_flow", write_disposition="merge", primary_key=key)
     def figures() -> Any:
         yield table
 

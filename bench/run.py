@@ -79,10 +79,21 @@ DLT_SQLITE_ROWS = (5_000, 10_000)  # dlt's SQLite merge grows quadratically: 20,
 
 
 def _dlt_case(db: str, rows_file: Path, url: str, workdir: Path) -> dict[str, Any]:
+    from warehouse.models import TRADE_FLOW_KEY
+
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     out = subprocess.run(
-        [str(DLT_PYTHON), "-m", "bench.dlt_case", db, str(rows_file), url, str(workdir)],
+        [
+            str(DLT_PYTHON),
+            "-m",
+            "bench.dlt_case",
+            db,
+            str(rows_file),
+            url,
+            str(workdir),
+            ",".join(TRADE_FLOW_KEY),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import subprocess
+import sys
+import threading
 
 import pandas as pd
 from sqlalchemy import Engine, text
@@ -77,3 +80,24 @@ def snapshot(engine: Engine) -> dict[str, list[dict[str, object]]]:
         "trade_flow_revision": table_rows(engine, "trade_flow_revision"),
         "ingest_status": table_rows(engine, "ingest_status", order="source, scope, period"),
     }
+
+
+def backfills_at_once(env: dict[str, str], *arguments: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """`tradeflow backfill` in one process per argument list, all started together; their results."""
+    results: list[subprocess.CompletedProcess[str] | None] = [None] * len(arguments)
+
+    def run(index: int) -> None:
+        results[index] = subprocess.run(
+            [sys.executable, "-m", "flows", "backfill", *arguments[index]],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(arguments))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [r for r in results if r is not None]

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from sqlalchemy import Engine, text
 from demo.replay import ReplayServer
 from flows.pipeline import reset_runtime
 from flows.settings import get_settings
-from tests.helpers import canonical_frame, count, release_info, table_rows
+from tests.helpers import backfills_at_once, canonical_frame, count, release_info, table_rows
 from transforms.schema import CANONICAL_COLUMNS
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
@@ -167,36 +164,9 @@ def test_per_source_limit_holds_across_processes(
         finally:
             del os.environ["TRADEFLOW_SOURCE_CONCURRENCY"]
         assert sizes["un_comtrade"] == 1
-        results: dict[str, subprocess.CompletedProcess[str]] = {}
-
-        def run(name: str) -> None:
-            results[name] = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "flows",
-                    "backfill",
-                    "--start",
-                    "2026-08",
-                    "--end",
-                    "2026-10",
-                    "--source",
-                    "un_comtrade",
-                    "--force",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-
-        threads = [threading.Thread(target=run, args=(n,)) for n in ("a", "b")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        for name, result in results.items():
-            assert result.returncode == 0, (name, result.stderr[-3000:])
+        arguments = ["--start", "2026-08", "--end", "2026-10", "--source", "un_comtrade", "--force"]
+        for result in backfills_at_once(env, arguments, arguments):
+            assert result.returncode == 0, result.stderr[-3000:]
         assert slow.count("/C/M/HS") >= 6
         assert slow.max_in_flight("/C/M/HS") == 1
     with get_client(sync_client=True) as client:

@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from demo.replay import ReplayServer
 from flows.local import ingest_file
-from tests.helpers import canonical_frame, count, snapshot, table_rows
+from tests.helpers import backfills_at_once, canonical_frame, count, snapshot, table_rows
 from tests.reliability.harness import expected_figures, stored_figures
 from transforms.canonical import format_canonical
 from transforms.schema import validate_canonical
@@ -103,27 +102,12 @@ def test_sigkill_in_the_middle_of_a_large_upsert(db_url: str, tmp_path: Path) ->
 
 @pytest.mark.prefect
 def test_two_backfills_at_once(flow_env: dict[str, str], replay: ReplayServer, releases: Path) -> None:
-    results: dict[str, subprocess.CompletedProcess[str]] = {}
-    env = {**os.environ, **flow_env}
-
-    def run(name: str, *args: str) -> None:
-        results[name] = subprocess.run(
-            [sys.executable, "-m", "flows", "backfill", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-    threads = [
-        threading.Thread(target=run, args=("first", "--start", "2026-08", "--end", "2026-10")),
-        threading.Thread(target=run, args=("second", "--start", "2026-09", "--end", "2026-10", "--force")),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for name, result in results.items():
+    first, second = backfills_at_once(
+        {**os.environ, **flow_env},
+        ["--start", "2026-08", "--end", "2026-10"],
+        ["--start", "2026-09", "--end", "2026-10", "--force"],
+    )
+    for name, result in (("first", first), ("second", second)):
         assert result.returncode == 0, (name, result.stderr[-3000:])
         assert "database is locked" not in result.stderr and "deadlock" not in result.stderr.lower()
     engine: Engine = create_warehouse_engine(flow_env["TRADEFLOW_DATABASE_URL"])
