@@ -2,8 +2,8 @@
 
 - Task runner (`TRADEFLOW_TASK_RUNNER`): threads by default; `dask` runs the release tasks (fetch, parse,
   normalise, upsert) on a Dask cluster through prefect-dask, at `TRADEFLOW_DASK_ADDRESS` or a local one.
-- Per-source limits: every fetch holds a slot of the Prefect global concurrency limit
-  `tradeflow-source-<id>`, so all workers together keep within what a publisher tolerates.
+- Per-source limits: where the Prefect global concurrency limit `tradeflow-source-<id>` exists, every
+  fetch holds one of its slots, so all workers together keep within what a publisher tolerates.
 - Child runs: a backfill started from a deployment hands each (source, month) to the `backfill-month`
   deployment, so every worker polling the pool takes a share.
 """
@@ -164,10 +164,11 @@ def run_children(groups: list[tuple[str, str]], force: bool, parent_id: str | No
     children instead of starting them twice.
     """
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
-    started: dict[UUID, tuple[str, str]] = {}
+    started: list[UUID] = []
     for source, month in groups:
         run = run_deployment(
             CHILD_DEPLOYMENT,
@@ -178,14 +179,19 @@ def run_children(groups: list[tuple[str, str]], force: bool, parent_id: str | No
             idempotency_key=f"{parent_id}:{source}:{month}" if parent_id else None,
         )
         assert isinstance(run, FlowRun)  # called from sync code: the run, not a coroutine
-        started[run.id] = (source, month)
+        started.append(run.id)
     finals: dict[UUID, str] = {}
     with get_client(sync_client=True) as client:
         while len(finals) < len(started):
-            for run_id in [r for r in started if r not in finals]:
-                state = client.read_flow_run(run_id).state
-                if state is not None and state.is_final():
-                    finals[run_id] = state.name or state.type.value
+            pending = [r for r in started if r not in finals]
+            # One request per 200 pending runs and poll, not one per run.
+            for chunk in (pending[i : i + 200] for i in range(0, len(pending), 200)):
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=chunk)), limit=len(chunk)
+                )
+                for fr in runs:
+                    if fr.state is not None and fr.state.is_final():
+                        finals[fr.id] = fr.state.name or fr.state.type.value
             if len(finals) < len(started):
                 time.sleep(_FINAL_POLL_S)
     return finals
