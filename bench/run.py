@@ -207,9 +207,10 @@ def report(results: dict[str, Any], rows: int, command: str) -> str:
         ("Comtrade JSON, 100,000 records", un, "json.loads"),
     ):
         lines.append(
-            f"| 6 | {name}: >= 200,000 rows/s parse + normalise | {r['rows_per_s']:,.0f} canonical rows/s "
-            f"({r['input_rows_per_s']:,.0f} input rows/s, {r['seconds']:.2f} s; the bare {floor} of the same "
-            f"bytes alone: {r['floor_seconds']:.2f} s) | | {_verdict(r['rows_per_s'] >= 200_000)} |"
+            f"| 6 | {name}: >= 200,000 rows/s parse + normalise | {r['rows_per_s']:,.0f} canonical rows/s, "
+            f"{r['input_rows_per_s']:,.0f} input rows/s ({r['seconds']:.3f} s best of 5, median "
+            f"{r['median_seconds']:.3f} s; the bare {floor} of the same bytes alone: {r['floor_seconds']:.3f} s) "
+            f"| | {_verdict(min(r['rows_per_s'], r['input_rows_per_s']) >= 200_000)} |"
         )
     lines.append(
         f"| - | GACC table page (reference) | {cn['rows_per_s']:,.0f} rows/s ({cn['seconds'] * 1000:.0f} ms a page)"

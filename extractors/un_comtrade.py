@@ -13,6 +13,7 @@ Publisher quirks:
 from __future__ import annotations
 
 import datetime as dt
+from itertools import chain
 from operator import attrgetter
 from typing import Any, ClassVar
 
@@ -32,6 +33,7 @@ from extractors.base import (
     redact_url,
 )
 from transforms import areas
+from transforms.columns import map_distinct
 from transforms.un_comtrade import RAW_FIELDS, normalize_un_comtrade
 
 PREVIEW_LIMIT = 500
@@ -143,7 +145,7 @@ class UnComtrade:
         if not records:
             return pd.DataFrame(columns=list(RAW_FIELDS))
         try:
-            columns = {name: _column(records, name) for name in RAW_FIELDS}
+            columns = _columns(records)
         except OverflowError as exc:
             raise payload.error(
                 ParseError, f"a code beyond 64 bits ({exc}); expected Comtrade v1 records"
@@ -159,8 +161,15 @@ class UnComtrade:
                 else f"refYear {year[index]} / refMonth {month[index]} is not a period"
             )
             raise payload.error(ParseError, f"record {index}: {problem}; expected Comtrade v1 records")
-        columns["cmdCode"] = columns["cmdCode"].astype(str)
-        return pd.DataFrame(columns, copy=False)
+        (columns["cmdCode"],) = map_distinct(columns["cmdCode"], str)  # codes are text, "TOTAL" or "8542"
+        # Object columns stay Python objects: pandas would convert each to its string type, slowly.
+        return pd.DataFrame(
+            {
+                k: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
+                for k, v in columns.items()
+            },
+            copy=False,
+        )
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
         return normalize_un_comtrade(raw)
@@ -186,12 +195,10 @@ class _Record(msgspec.Struct, gc=False, rename="camel"):
     freq_code: str
     ref_year: int
     ref_month: int
-    period: str | int
     reporter_code: int
     flow_code: str
     partner_code: int
     partner2_code: int | None
-    classification_search_code: str | None
     cmd_code: str | int
     cmd_desc: str | None
     customs_code: str | None
@@ -258,17 +265,28 @@ def _decode(payload: Payload, shape: type[_Answer] | type[_Count]) -> Any:
 _ATTRIBUTE = {f.encode_name: f.name for f in msgspec.structs.fields(_Record)}  # refYear -> ref_year
 _INTEGERS = ("refYear", "refMonth", "reporterCode", "partnerCode")
 _NUMBERS = ("qty", "netWgt", "cifvalue", "fobvalue", "primaryValue")
+_NULLABLE_CODES = ("partner2Code", "motCode", "qtyUnitCode")  # float64, null as NaN: exact below 2**53
+_FLOATS = (*_NUMBERS, *_NULLABLE_CODES)
 
 
-def _column(records: list[_Record], name: str) -> np.ndarray:
-    """One field of every record as an array: int64 for required integers, float64 (null as NaN) for
-    numbers, objects otherwise (text, and nullable codes, which stay exact)."""
-    values = map(attrgetter(_ATTRIBUTE[name]), records)
-    if name in _INTEGERS:
-        return np.fromiter(values, dtype=np.int64, count=len(records))
-    if name in _NUMBERS:
-        return np.array(list(values), dtype=np.float64)
-    return np.fromiter(values, dtype=object, count=len(records))
+def _columns(records: list[_Record]) -> dict[str, np.ndarray]:
+    """Each field of every record as an array, in RAW_FIELDS order: int64 for required integers,
+    float64 (null as NaN) for numbers and nullable codes, objects for text. The float64 ones are taken
+    all together, a tuple per record, faster than one pass each."""
+    count = len(records)
+    taken = chain.from_iterable(map(attrgetter(*(_ATTRIBUTE[n] for n in _FLOATS)), records))
+    # object -> float64 turns None into NaN in C; numpy's own parsing of a list of tuples is 1.6x slower.
+    floats = np.fromiter(taken, dtype=object, count=count * len(_FLOATS)).astype(np.float64)
+    floats = floats.reshape(count, len(_FLOATS))
+    columns: dict[str, np.ndarray] = {}
+    for name in RAW_FIELDS:
+        if name in _FLOATS:
+            columns[name] = np.ascontiguousarray(floats[:, _FLOATS.index(name)])
+            continue
+        values = map(attrgetter(_ATTRIBUTE[name]), records)
+        dtype = np.int64 if name in _INTEGERS else object
+        columns[name] = np.fromiter(values, dtype=dtype, count=count)
+    return columns
 
 
 def _not_json(payload: Payload, exc: Exception) -> TradeflowError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
@@ -88,6 +89,88 @@ def test_korea_unsafe_or_malformed_xml_is_refused(body: bytes) -> None:
     assert "root:" not in str(err.value)  # nothing from /etc/passwd
 
 
+def _kcs_item(i: int, fields: dict[str, str]) -> str:
+    return "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</item>"
+
+
+def _kcs_large(items: int) -> tuple[bytes, list[dict[str, str]]]:
+    """An nitemtrade answer of several MiB (the parser works in 1 MiB batches on two threads), with
+    names holding tabs, newlines and runs of spaces, a grand total in the middle, and statCd only on
+    the last item."""
+    written = []
+    for i in range(items):
+        month = f"2026.{i % 6 + 1:02d}"
+        fields = {
+            "balPayments": str(i),
+            "expDlr": str(1000 + i),
+            "expWgt": str(i % 97),
+            "hsCd": f"{854200 + i % 40}",
+            "impDlr": str(2000 + i),
+            "impWgt": str(i % 89),
+            "statKor": f"  집적회로\t부분품 \n {i % 13}  ",
+            "year": "총계" if i == items // 2 else month,
+        }
+        if i == items - 1:
+            fields["statCd"] = "CN"
+        written.append(fields)
+    body = "".join(_kcs_item(i, f) for i, f in enumerate(written))
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><response><header><resultCode>00</resultCode>'
+        "<resultMsg>OK</resultMsg><hsCode>not an item field</hsCode></header>"
+        f"<body><items>\n{body}\n</items><numOfRows>{items}</numOfRows></body></response>"
+    )
+    return xml.encode(), written
+
+
+@pytest.mark.parametrize("wait_for_rows", [False, True], ids=["pipelined", "rows-before-parsing-on"])
+def test_korea_large_answer_read_in_batches_matches_a_plain_tree_walk(
+    wait_for_rows: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streaming parser (batches moved out of the tree, rows written by XSLT on a worker thread)
+    against the simplest correct reading: the whole tree, field by field. Waiting for each batch's
+    rows before the parser reads on makes a half-built item moved into a batch show as a short row."""
+    from lxml import etree
+
+    from extractors import kr_customs
+
+    if wait_for_rows:
+        submit = kr_customs._BatchRows.submit
+
+        def submit_and_wait(self: kr_customs._BatchRows, items: etree._Element, upto: int) -> None:
+            submit(self, items, upto)
+            self._pending[-1].result()
+
+        monkeypatch.setattr(kr_customs._BatchRows, "submit", submit_and_wait)
+    content, written = _kcs_large(20_000)
+    assert len(content) > 3 * 2**20  # several batches
+    raw = get_extractor("kr_customs").parse(payload("kr_customs", content=content))
+    tree = etree.fromstring(content)
+    expected = [
+        {
+            name: " ".join((item.findtext(name) or "").split())
+            for name in ("year", "hsCd", "statKor", "expDlr")
+        }
+        for item in tree.iterfind("body/items/item")
+    ]
+    assert len(raw) == len(written) == len(expected)
+    got = raw[["year", "hsCd", "statKor", "expDlr"]].to_dict("records")
+    assert got == expected
+    assert set(raw["endpoint"]) == {"nitemtrade"}  # <hsCode> in the header does not make it itemtrade
+    assert raw["statCd"].iloc[-1] == "CN" and (raw["statCd"].iloc[:-1] == "").all()  # seen in the last batch
+    out = get_extractor("kr_customs").normalize(raw)
+    assert len(out) == 2 * (len(written) - 1)  # export and import per item, the grand total dropped
+
+
+def test_korea_malformed_after_the_first_batches_is_refused_and_leaves_no_thread() -> None:
+    import threading
+
+    content, _ = _kcs_large(20_000)
+    before = threading.active_count()
+    with pytest.raises(ParseError, match="not well-formed"):
+        get_extractor("kr_customs").parse(payload("kr_customs", content=content[: len(content) * 2 // 3]))
+    assert threading.active_count() == before
+
+
 # --------------------------------------------------------------------------------------- un_comtrade
 
 
@@ -129,6 +212,33 @@ def test_comtrade_errors_carry_the_publishers_message(name: str, match: str) -> 
 def test_comtrade_unrecognised_payloads_are_parse_errors(body: bytes) -> None:
     with pytest.raises(ParseError):
         rows("un_comtrade", payload("un_comtrade", content=body))
+
+
+def test_comtrade_nulls_and_quantity_units() -> None:
+    """Null numbers are NaN, null codes never match a filter, and a quantity counts only with a unit."""
+    from demo.make_releases import comtrade_record
+
+    def rec(cmd: str, **fields: object) -> dict[str, object]:
+        return comtrade_record("2026-01", "X", 156, "CHN", cmd, f"goods {cmd}", 10.0, **fields)
+
+    records = [
+        rec("8541", qtyUnitCode=8, qtyUnitAbbr="kg", qty=5.0, netWgt=None, cifvalue=None),
+        rec("8542", qtyUnitCode=-1, qtyUnitAbbr="N/A", qty=0.0),
+        rec("8543", qtyUnitCode=None, qtyUnitAbbr=None, qty=7.0),
+        rec("8544", qtyUnitCode=5, qtyUnitAbbr=None, qty=3.0, cmdDesc=None),
+        rec("8545", partner2Code=None),  # no second-partner code: not the aggregate slice
+        rec("8546", motCode=1000),  # one mode of transport: not the aggregate slice
+        rec("8547", customsCode="C01"),
+    ]
+    body = json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""})
+    out = rows("un_comtrade", payload("un_comtrade", content=body.encode())).set_index("commodity_code")
+    assert sorted(out.index) == ["8541", "8542", "8543", "8544"]
+    assert (out.loc["8541", "quantity"], out.loc["8541", "quantity_unit"]) == (5.0, "kg")
+    assert pd.isna(out.loc["8541", "net_weight_kg"]) and out.loc["8541", "value"] == 10.0
+    for code in ("8542", "8543"):
+        assert pd.isna(out.loc[code, "quantity"]) and out.loc[code, "quantity_unit"] is None
+    assert out.loc["8544", "quantity"] == 3.0 and out.loc["8544", "quantity_unit"] is None
+    assert out.loc["8544", "commodity_name"] == ""
 
 
 # ---------------------------------------------------------------------------------------- cn_customs

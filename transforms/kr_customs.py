@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from transforms import areas
-from transforms.schema import coerce_canonical, empty_canonical
+from transforms.columns import float_column, map_distinct
+from transforms.schema import canonical_frame, coerce_canonical, empty_canonical
 
 GRAND_TOTAL_YEAR = "총계"
+# The item fields tradeflow reads. Items carry more (statCdCntnKor1, balPayments, and expCnt/impCnt on
+# nationtrade) that no canonical column needs: leaving them unread is a third less work for the parser.
 RAW_COLUMNS = (
     "endpoint",
     "year",
     "hsCd",
     "statCd",
-    "statCdCntnKor1",
     "statKor",
     "expDlr",
     "expWgt",
     "impDlr",
     "impWgt",
-    "expCnt",
-    "impCnt",
-    "balPayments",
 )
 
 
@@ -42,19 +39,12 @@ def _commodity(code: str) -> tuple[str, str]:
     return ("HSK", code) if len(code) == 10 else ("HS", code)
 
 
-def _per_value(series: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
-    """fn over each distinct value once (a few months, countries and codes), spread back over the rows."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [fn(value) for value in uniques]
-    return mapped[codes]
-
-
 def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     """One export and one import row per item; the grand-total item is dropped wherever it is."""
     if raw.empty:
         return empty_canonical()
-    frame = raw[raw["year"] != GRAND_TOTAL_YEAR]
+    months_only = raw["year"] != GRAND_TOTAL_YEAR
+    frame = raw if months_only.all() else raw[months_only]
     if frame.empty:
         return empty_canonical()
     endpoint = frame["endpoint"].to_numpy()
@@ -68,15 +58,17 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     periods[:] = month_of
     periods = periods[month_code]
     provisional = state[month_code, fetched_code]
-    codes = _per_value(frame["hsCd"].fillna(""), lambda c: _commodity(str(c)))
-    systems = np.array([s for s, _ in codes], dtype=object)
-    commodity_codes = np.array([c for _, c in codes], dtype=object)
+    systems, commodity_codes = map_distinct(
+        frame["hsCd"].fillna(""), lambda c: _commodity(str(c))[0], lambda c: _commodity(str(c))[1]
+    )
     by_nation = endpoint == "nationtrade"
     systems[by_nation] = "TOTAL"
     commodity_codes[by_nation] = "TOTAL"
-    mapped = _per_value(frame["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)))
+    (mapped,) = map_distinct(frame["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)))
     partners = np.where(endpoint == "itemtrade", "WLD", mapped)
-    names = np.where(by_nation, "", frame["statKor"].fillna("").to_numpy(dtype=object))
+    # Each name is the same for every month and partner: one string per distinct name, shared.
+    (names,) = map_distinct(frame["statKor"].fillna(""), str)
+    names[by_nation] = ""
     base = {
         "source": "kr_customs",
         "reporter": "KOR",
@@ -92,25 +84,27 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     weight_missing = by_nation  # nationtrade has counts of declarations, no weights
 
     def numbers(column: str, *, weight: bool = False) -> np.ndarray:
-        values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = float_column(frame[column])
         return np.where(weight_missing, np.nan, values) if weight else values
 
-    exports = pd.DataFrame(
+    exports = canonical_frame(
         base
         | {
             "flow": "export",
             "value": numbers("expDlr"),
             "valuation": "FOB",
             "net_weight_kg": numbers("expWgt", weight=True),
-        }
+        },
+        len(frame),
     )
-    imports = pd.DataFrame(
+    imports = canonical_frame(
         base
         | {
             "flow": "import",
             "value": numbers("impDlr"),
             "valuation": "CIF",
             "net_weight_kg": numbers("impWgt", weight=True),
-        }
+        },
+        len(frame),
     )
     return coerce_canonical(pd.concat([exports, imports], ignore_index=True))
