@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from flows.local import ingest_file
 from tests.helpers import canonical_frame, count, release_info, snapshot, table_rows
@@ -16,6 +16,7 @@ from transforms.canonical import format_canonical
 from transforms.schema import SchemaError
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import current_revision, head_revision, upgrade
+from warehouse.models import TRADE_FLOW_KEY
 from warehouse.upsert import upsert_release
 
 TABLES = {"trade_flow", "trade_flow_revision", "release", "ingest_status"}
@@ -205,3 +206,76 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
         )
     uniques = inspector.get_unique_constraints("trade_flow")
     assert [u["column_names"] for u in uniques if u["name"] == "uq_trade_flow_key"] == [list(TRADE_FLOW_KEY)]
+
+
+def test_figures_without_a_fingerprint_get_one_and_no_revision(engine: Engine) -> None:
+    """Figures stored before fingerprints existed (migration 0004) are matched by key on the next load:
+    unchanged ones get their fingerprint and no revision, a changed one exactly one revision."""
+    frame = canonical_frame(500)
+    changed = frame.copy()
+    changed.loc[7, "value"] += 1
+    upsert_release(engine, frame, release_info(b"v1"))
+    for version, rows, forget, expected in (
+        (b"v2", frame, "", ("unchanged", 0, 0, 0)),
+        (b"v3", changed, " WHERE id % 2 = 0", ("loaded", 0, 1, 1)),
+    ):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE trade_flow SET row_hash = NULL" + forget))
+        result = upsert_release(engine, rows, release_info(version))
+        assert (
+            result.state,
+            result.inserted,
+            result.updated,
+            count(engine, "trade_flow_revision"),
+        ) == expected
+        with engine.connect() as conn:
+            assert (
+                conn.execute(text("SELECT count(*) FROM trade_flow WHERE row_hash IS NULL")).scalar_one() == 0
+            )
+
+
+def test_first_load_goes_in_in_key_order_on_postgres(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL takes a first load in the unique index's order (ids follow the key) and then
+    refreshes the planner's statistics; the rows are the same either way."""
+    from warehouse import upsert
+
+    monkeypatch.setattr(upsert, "ANALYZE_AFTER_ROWS", 100)
+    frame = canonical_frame(600).sample(frac=1, random_state=3)  # shuffled
+    upsert_release(engine, frame, release_info(b"v1"))
+    key = ", ".join(TRADE_FLOW_KEY)
+    with engine.connect() as conn:
+        ids = conn.execute(text(f"SELECT id FROM trade_flow ORDER BY {key}")).scalars().all()
+        analyzed = (
+            conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE oid = 'trade_flow'::regclass")
+            ).scalar_one()
+            if engine.dialect.name == "postgresql"
+            else None
+        )
+    assert len(ids) == 600
+    if engine.dialect.name == "postgresql":
+        assert ids == sorted(ids)
+        assert analyzed == 600  # -1 until a table has been analysed
+    stored = pd.DataFrame(table_rows(engine, "trade_flow"))
+    assert sorted(stored["commodity_code"] + stored["partner"] + stored["flow"]) == sorted(
+        frame["commodity_code"] + frame["partner"] + frame["flow"]
+    )
+
+
+@pytest.mark.parametrize("distinct", [5, 300], ids=["one-integer-key", "column-sort"])
+def test_key_order_is_the_unique_index_order(distinct: int) -> None:
+    import numpy as np
+
+    from warehouse.upsert import key_order
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            name: rng.integers(0, distinct, 2000).astype(str)
+            if name != "period_months"
+            else rng.integers(1, 13, 2000)
+            for name in TRADE_FLOW_KEY
+        }
+    )
+    expected = frame.sort_values(list(TRADE_FLOW_KEY), kind="stable").index.to_numpy()
+    assert (key_order(frame) == expected).all()
