@@ -172,9 +172,9 @@ class KrCustoms:
 
 # The item fields tradeflow reads (`hsCode` is itemtrade's name for `hsCd`), in the order of the rows below.
 ITEM_FIELDS = (*(c for c in RAW_COLUMNS if c != "endpoint"), "hsCode")
-_BATCH_BYTES = 1 << 20
+_BATCH_BYTES = 256 << 10  # small batches: the last one, which nothing overlaps, is short
 _YEAR = re.compile(r"\d{4}\.\d{2}")
-_BATCHES_IN_FLIGHT = 1
+_BATCHES_IN_FLIGHT = 3
 _ITEM_ROWS = etree.XSLT(
     etree.XML(
         '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
@@ -243,7 +243,7 @@ class _BatchRows:
 
 class _ItemsSource:
     """The payload as a file for lxml's iterparse, which moves the complete items out to be turned into
-    rows every 1 MiB it hands over.
+    rows every 256 KiB it hands over.
 
     lxml reads its source 32 KiB at a time and parses in between, so between two reads the tree is
     quiet: everything but the last item is complete (the parser builds in document order) and can be

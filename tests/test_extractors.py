@@ -94,7 +94,7 @@ def _kcs_item(i: int, fields: dict[str, str]) -> str:
 
 
 def _kcs_large(items: int) -> tuple[bytes, list[dict[str, str]]]:
-    """An nitemtrade answer of several MiB (the parser works in 1 MiB batches on two threads), with
+    """An nitemtrade answer of several MiB (the parser works in 256 KiB batches on two threads), with
     names holding tabs, newlines and runs of spaces, a grand total in the middle, and statCd only on
     the last item."""
     written = []

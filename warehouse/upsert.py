@@ -104,7 +104,9 @@ def key_order(frame: pd.DataFrame) -> np.ndarray:
 
     Rows inserted in index order land on the index's rightmost pages one after another instead of on
     random pages all over it: PostgreSQL takes a million new figures ~25% faster (bench/README.md).
-    SQLite's first load is bound by the driver's executemany instead, and gains nothing from it.
+    SQLite's first load is bound by the driver's executemany and takes as long either way, but its
+    rowids then follow the index, so a reload reads the stored fingerprints through the index in
+    table order: 2x faster.
     """
     factorized = [pd.factorize(frame[name], sort=True) for name in TRADE_FLOW_KEY]
     sizes = [max(len(uniques), 1) for _, uniques in factorized]
@@ -204,9 +206,9 @@ _FINGERPRINT_QUERY = "SELECT {columns} FROM trade_flow WHERE source IN ({sources
 
 def _stored_fingerprints(
     conn: Connection, sources: list[str], periods: list[dt.date]
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int | None]:
     """The fingerprints already stored for these sources and months, read straight off the driver, and
-    how many of their figures have none yet (stored before fingerprints existed).
+    how many of their figures have none yet (stored before fingerprints existed; None: not counted).
 
     PostgreSQL packs them into one bytea server-side (8 big-endian bytes each; bytea's 1 GB limit is
     134 million figures): one value to fetch, 2.7x faster than a binary COPY, whose rows psycopg hands
@@ -225,9 +227,8 @@ def _stored_fingerprints(
     query = _FINGERPRINT_QUERY.format(
         columns="row_hash", sources=", ".join("?" * len(sources)), periods=", ".join("?" * len(periods))
     )
-    stored = [h for (h,) in raw.execute(query, [*sources, *(p.isoformat() for p in periods)])]
-    known = [h for h in stored if h is not None]
-    return np.array(known, dtype=np.int64), len(stored) - len(known)
+    rows = raw.execute(query + " AND row_hash IS NOT NULL", [*sources, *(p.isoformat() for p in periods)])
+    return np.array(rows.fetchall(), dtype=np.int64).reshape(-1), None  # SQLite: counting would cost a pass
 
 
 FIGURE_COLUMNS = (
@@ -479,8 +480,7 @@ def upsert_release(
         if not canonical.empty:
             dialect = conn.dialect.name
             if _source_is_empty(conn, sources):
-                order = key_order(canonical) if dialect == "postgresql" else None
-                rows = prepared_rows(canonical, dialect, hashes, order)
+                rows = prepared_rows(canonical, dialect, hashes, key_order(canonical))
                 insert_figures(conn, "trade_flow", rows, release_id, now)
                 inserted = len(canonical)
             else:
@@ -492,7 +492,7 @@ def upsert_release(
                 )  # figures identical to a stored one stop here
                 if fresh.any():
                     _stage_rows(conn, prepared_rows(canonical[fresh], dialect, hashes[fresh]))
-                    inserted, updated = _merge(conn, release_id, now, backfill=unfingerprinted > 0)
+                    inserted, updated = _merge(conn, release_id, now, backfill=unfingerprinted != 0)
         changed = bool(inserted or updated)
         write_status(
             conn,
