@@ -272,3 +272,21 @@ def test_key_order_is_the_unique_index_order(distinct: int) -> None:
     )
     expected = frame.sort_values(list(TRADE_FLOW_KEY), kind="stable").index.to_numpy()
     assert (key_order(frame) == expected).all()
+
+
+@pytest.mark.postgres
+def test_a_failed_analyze_after_a_bulk_load_does_not_fail_the_load(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The statistics refresh runs after the commit: if the server refuses it, the load stands."""
+    from warehouse import upsert
+
+    engine = create_warehouse_engine(postgres_url)
+    upgrade(engine)
+    monkeypatch.setattr(upsert, "ANALYZE_AFTER_ROWS", 10)
+    monkeypatch.setattr(upsert, "ANALYZE_SQL", "ANALYZE no_such_table")  # a real server error
+    result = upsert_release(engine, canonical_frame(50), release_info(b"v1"))
+    assert (result.state, result.inserted) == ("loaded", 50)
+    assert count(engine, "trade_flow") == 50
+    assert "no_such_table" in caplog.text
+    engine.dispose()
