@@ -87,24 +87,25 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
         values = float_column(frame[column])
         return np.where(weight_missing, np.nan, values) if weight else values
 
-    exports = canonical_frame(
-        base
+    # Exports then imports, built as one frame of twice the items (no concat of two frames).
+    count = len(frame)
+
+    def twice(values: object) -> object:
+        return np.concatenate([values, values]) if isinstance(values, np.ndarray) else values
+
+    def halves(first: object, second: object) -> np.ndarray:
+        out = np.empty(2 * count, dtype=object if isinstance(first, str) else np.float64)
+        out[:count], out[count:] = first, second
+        return out
+
+    out = canonical_frame(
+        {name: twice(values) for name, values in base.items()}
         | {
-            "flow": "export",
-            "value": numbers("expDlr"),
-            "valuation": "FOB",
-            "net_weight_kg": numbers("expWgt", weight=True),
+            "flow": halves("export", "import"),
+            "value": halves(numbers("expDlr"), numbers("impDlr")),
+            "valuation": halves("FOB", "CIF"),
+            "net_weight_kg": halves(numbers("expWgt", weight=True), numbers("impWgt", weight=True)),
         },
-        len(frame),
+        2 * count,
     )
-    imports = canonical_frame(
-        base
-        | {
-            "flow": "import",
-            "value": numbers("impDlr"),
-            "valuation": "CIF",
-            "net_weight_kg": numbers("impWgt", weight=True),
-        },
-        len(frame),
-    )
-    return coerce_canonical(pd.concat([exports, imports], ignore_index=True))
+    return coerce_canonical(out)
