@@ -225,7 +225,7 @@ def report(results: dict[str, Any], rows: int, command: str) -> str:
         "Baselines: the bare floor is the same rows, from the same DataFrame, into a table identical to "
         "`trade_flow` (same primary key and unique index): PostgreSQL one binary COPY, SQLite one executemany "
         "of `INSERT ... ON CONFLICT`. The floor takes the rows in the order they come; tradeflow's first load "
-        "on PostgreSQL puts them in the unique index's order first, which is why it beats its floor there. "
+        "on PostgreSQL puts them in the unique index's order first, which is why it can beat its floor there. "
         '"Hash skip" is the flows\' payload fingerprint check (`flows.pipeline`): an unchanged payload is '
         "recorded `unchanged` without parsing. Parser figures are the best of five runs, as `timeit` advises "
         "on a shared machine (the slower runs measure the neighbours); the median is given beside each.",
