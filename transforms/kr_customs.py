@@ -33,10 +33,15 @@ def refresh_date(period: dt.date) -> dt.date:
     return dt.date(year, month, 15)
 
 
-def _commodity(code: str) -> tuple[str, str]:
+def _commodity_system(code: str) -> str:
+    """An empty code or "-" is all goods; Korea's own 10-digit codes are HSK, shorter ones HS."""
     if code in ("", "-"):
-        return "TOTAL", "TOTAL"
-    return ("HSK", code) if len(code) == 10 else ("HS", code)
+        return "TOTAL"
+    return "HSK" if len(code) == 10 else "HS"
+
+
+def _commodity_code(code: str) -> str:
+    return "TOTAL" if code in ("", "-") else code
 
 
 def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
@@ -59,7 +64,7 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     periods = periods[month_code]
     provisional = state[month_code, fetched_code]
     systems, commodity_codes = map_distinct(
-        frame["hsCd"].fillna(""), lambda c: _commodity(str(c))[0], lambda c: _commodity(str(c))[1]
+        frame["hsCd"].fillna("").astype(str), _commodity_system, _commodity_code
     )
     by_nation = endpoint == "nationtrade"
     systems[by_nation] = "TOTAL"
