@@ -33,7 +33,7 @@ from extractors.base import (
     redact_url,
 )
 from transforms import areas
-from transforms.columns import map_distinct
+from transforms.columns import map_distinct, object_frame
 from transforms.un_comtrade import RAW_FIELDS, normalize_un_comtrade
 
 PREVIEW_LIMIT = 500
@@ -162,14 +162,7 @@ class UnComtrade:
             )
             raise payload.error(ParseError, f"record {index}: {problem}; expected Comtrade v1 records")
         (columns["cmdCode"],) = map_distinct(columns["cmdCode"], str)  # codes are text, "TOTAL" or "8542"
-        # Object columns stay Python objects: pandas would convert each to its string type, slowly.
-        return pd.DataFrame(
-            {
-                k: pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
-                for k, v in columns.items()
-            },
-            copy=False,
-        )
+        return object_frame(columns, len(records))
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
         return normalize_un_comtrade(raw)

@@ -7,7 +7,7 @@ keeps the normalisers near the speed of the parsers (see bench/README.md, "Parse
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -50,3 +50,21 @@ def float_column(values: pd.Series) -> np.ndarray:
         else:
             return np.asarray(cast.to_numpy(zero_copy_only=False), dtype=np.float64)
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def object_frame(columns: Mapping[str, Any], length: int) -> pd.DataFrame:
+    """Columns (arrays, or one text for every row) as a frame whose text columns stay Python objects.
+
+    Left to itself pandas converts every object column to its pyarrow string type, which cost a third of
+    a normaliser's time; the normalisers and the warehouse read Python objects anyway.
+    """
+    data: dict[str, Any] = {}
+    for name, values in columns.items():
+        if isinstance(values, str):
+            text = np.empty(length, dtype=object)
+            text.fill(values)  # np.full converts the value to a numpy string first: 20x slower
+            values = text
+        if isinstance(values, np.ndarray) and values.dtype == object:
+            values = pd.Series(values, dtype=object, copy=False)
+        data[name] = values
+    return pd.DataFrame(data, index=pd.RangeIndex(length), copy=False)

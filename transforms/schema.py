@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -88,24 +87,6 @@ class SchemaError(ValueError):
         if rows is not None and not rows.empty:
             sample = "; first bad rows:\n" + rows.head(5).to_string(max_colwidth=40)
         super().__init__(f"canonical column {column!r}: {problem}{sample}")
-
-
-def canonical_frame(columns: Mapping[str, Any], length: int) -> pd.DataFrame:
-    """A normaliser's columns (arrays, or one value for every row) as a frame, text as Python objects.
-
-    Left to itself pandas converts every text column to its pyarrow string type, which cost a third of
-    a normaliser's time, and the warehouse reads Python objects anyway.
-    """
-    data: dict[str, Any] = {}
-    for name, values in columns.items():
-        if isinstance(values, str):
-            text = np.empty(length, dtype=object)
-            text.fill(values)  # np.full converts the value to a numpy string first: 20x slower
-            values = text
-        if isinstance(values, np.ndarray) and values.dtype == object:
-            values = pd.Series(values, dtype=object, copy=False)
-        data[name] = values
-    return pd.DataFrame(data, index=pd.RangeIndex(length), copy=False)
 
 
 def empty_canonical() -> pd.DataFrame:
