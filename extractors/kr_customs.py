@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
@@ -175,21 +177,35 @@ ITEM_FIELDS = (*(c for c in RAW_COLUMNS if c != "endpoint"), "hsCode")
 _BATCH_BYTES = 256 << 10  # small batches: the last one, which nothing overlaps, is short
 _YEAR = re.compile(r"\d{4}\.\d{2}")
 _BATCHES_IN_FLIGHT = 3
-_ITEM_ROWS = etree.XSLT(
-    etree.XML(
-        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
-        '<xsl:output method="text" encoding="UTF-8"/><xsl:template match="/">'
-        '<xsl:for-each select="batch/item">'
-        + "<xsl:text>&#9;</xsl:text>".join(
-            f'<xsl:value-of select="normalize-space({f})"/>' for f in ITEM_FIELDS
-        )
-        + "<xsl:text>&#10;</xsl:text></xsl:for-each></xsl:template></xsl:stylesheet>"
-    ),
-    access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined]  # lxml-stubs lag
+_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+_ITEM_ROWS_XSL = (
+    '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+    '<xsl:output method="text" encoding="UTF-8"/><xsl:template match="/">'
+    '<xsl:for-each select="batch/item">'
+    + "<xsl:text>&#9;</xsl:text>".join(f'<xsl:value-of select="normalize-space({f})"/>' for f in ITEM_FIELDS)
+    + "<xsl:text>&#10;</xsl:text></xsl:for-each></xsl:template></xsl:stylesheet>"
 )
 """A batch of items -> tab-separated rows, walked by libxslt: a Python loop over the 9 fields of 50,000
 items was most of the parse time. normalize-space() trims each value and folds tabs and newlines, so a
 row is one line whatever a name contains."""
+_per_thread = threading.local()
+
+
+def _item_rows(batch: etree._Element) -> bytes:
+    """The rows of a batch, by a stylesheet compiled in the calling thread (lxml's FAQ: a stylesheet runs
+    best in the thread that made it; compiling one takes 0.05 ms)."""
+    stylesheet = getattr(_per_thread, "item_rows", None)
+    if stylesheet is None:
+        stylesheet = _per_thread.item_rows = etree.XSLT(
+            etree.XML(_ITEM_ROWS_XSL),
+            access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined]  # lxml-stubs lag
+        )
+    return bytes(stylesheet(batch.getroottree()))
+
+
+def _safe_parser() -> etree.XMLParser:
+    """No entity expanded, no DTD or network read, libxml2's size limits kept."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def _fields_maybe_present(content: bytes) -> frozenset[str]:
@@ -200,6 +216,13 @@ def _fields_maybe_present(content: bytes) -> frozenset[str]:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
         return frozenset(ITEM_FIELDS)
     return frozenset(name for name in ITEM_FIELDS if b"<" + name.encode() in content)
+
+
+def _note_present(batch: etree._Element, maybe: frozenset[str], present: set[str]) -> None:
+    """Add the candidate fields some item of the batch carries (set.add is atomic: workers share it)."""
+    for name in maybe - present:
+        if batch.xpath(f"boolean(item/{name})"):
+            present.add(name)
 
 
 class _BatchRows:
@@ -226,10 +249,8 @@ class _BatchRows:
         self._pending.append(self._pool.submit(self._rows, batch))
 
     def _rows(self, batch: etree._Element) -> bytes:
-        for name in self._maybe - self.present:
-            if batch.xpath(f"boolean(item/{name})"):
-                self.present.add(name)
-        return bytes(_ITEM_ROWS(batch.getroottree()))
+        _note_present(batch, self._maybe, self.present)
+        return _item_rows(batch)
 
     def finish(self) -> None:
         """Wait for the rows of every batch."""
@@ -268,19 +289,82 @@ class _ItemsSource:
         return chunk
 
 
-def _read(payload: Payload) -> tuple[etree._Element, bytes, set[str]]:
-    """Parse safely and stream the items out: (root without its items, their rows as TSV, fields seen).
+def _cut_items(content: bytes) -> tuple[bytes, list[tuple[int, int]]] | None:
+    """The answer cut at item ends for reading in parallel: (the envelope with body/items emptied, the byte
+    ranges of batches of whole items), or None where a cut in the bytes could change what they mean.
 
-    The document is read with lxml's iterparse; the items are moved out of the tree in batches and
-    turned into rows, so memory holds a few batches rather than the tree of the whole answer (13 MB of
-    XML is ~200 MB as a tree). Only the first body/items counts, as KCS sends one. No entity is
-    expanded, no DTD or network is read, and a document that declares a DTD is refused. Raises the
-    publisher's own error if it sent one.
+    The cut is at the first `<items>` and the `</items>` after it; batches end at a `</item>` at least
+    256 KiB on. The first `<items>` must be a real tag, so nothing before it may be a comment, CDATA,
+    DTD or processing instruction (the XML declaration aside). Whatever else could go wrong shows in
+    `_read_cut`: a batch or the envelope that does not parse on its own (a cut inside a comment or
+    CDATA, a namespace prefix declared outside the batch, bytes that are not UTF-8), or an envelope
+    whose body/items is not that first element.
     """
-    title = html_page_title(payload.content)
-    if title is not None:
-        raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
-    rows = _BatchRows(_fields_maybe_present(payload.content))
+    opened = content.find(b"<items>")
+    if opened < 0:
+        return None
+    head = content[:opened]
+    prolog = head.find(b"?>") + 2 if head.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")) else 0
+    if b"<!" in head or b"<?" in head[prolog:]:
+        return None
+    start = opened + len(b"<items>")
+    end = content.find(b"</items>", start)
+    if end < 0:
+        return None
+    ranges = []
+    while end - start > _BATCH_BYTES:
+        cut = content.find(b"</item>", start + _BATCH_BYTES, end)
+        if cut < 0:
+            break
+        cut += len(b"</item>")
+        ranges.append((start, cut))
+        start = cut
+    ranges.append((start, end))
+    return content[: opened + len(b"<items>")] + content[end:], ranges
+
+
+def _read_cut(content: bytes, maybe: frozenset[str]) -> tuple[etree._Element, list[bytes], set[str]] | None:
+    """Read the answer as an envelope and batches of items, each its own small document, parsed and
+    turned into rows on all cores at once (libxml2 and libxslt run without the GIL). The streaming
+    reader parses on one thread: 0.44 s against 0.19 s for 50,000 items on two cores (2026-11-30).
+    None when the answer is not in the plain form this needs; the streaming reader then reads it whole
+    and reports whatever is wrong with it.
+    """
+    cut = _cut_items(content)
+    if cut is None:
+        return None
+    envelope, ranges = cut
+    try:
+        root = etree.fromstring(envelope, _safe_parser())
+    except (etree.XMLSyntaxError, ValueError, LookupError):
+        return None
+    items = root.find("body/items")
+    if items is None or next(root.iter("items")) is not items:
+        return None
+    if (root.getroottree().docinfo.encoding or "").upper() != "UTF-8":  # the batches are read as UTF-8
+        return None
+    present: set[str] = set()
+
+    def rows_of(span: tuple[int, int]) -> bytes:
+        batch = etree.fromstring(b"<batch>" + content[span[0] : span[1]] + b"</batch>", _safe_parser())
+        _note_present(batch, maybe, present)
+        return _item_rows(batch)
+
+    # Batches are sliced in the workers and their trees dropped there: memory holds a batch per worker.
+    pool = ThreadPoolExecutor(max_workers=min(_WORKERS, len(ranges)), thread_name_prefix="kr_customs-cut")
+    try:
+        chunks = list(pool.map(rows_of, ranges))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return root, chunks, present
+
+
+def _read_streaming(payload: Payload, maybe: frozenset[str]) -> tuple[etree._Element, list[bytes], set[str]]:
+    """Read the answer with lxml's iterparse, moving the items out of the tree in batches that a worker
+    turns into rows while the parser reads on (see `_ItemsSource`)."""
+    rows = _BatchRows(maybe)
     source = _ItemsSource(payload.content, rows)
     events = etree.iterparse(
         source,
@@ -306,6 +390,23 @@ def _read(payload: Payload) -> tuple[etree._Element, bytes, set[str]]:
         raise payload.error(ParseError, f"not well-formed XML ({type(exc).__name__}: {exc})") from None
     finally:
         rows.close()
+    return root, rows.chunks, rows.present
+
+
+def _read(payload: Payload) -> tuple[etree._Element, bytes, set[str]]:
+    """Parse safely and take the items out as rows: (root without its items, their rows as TSV, fields seen).
+
+    Memory holds a few batches of items rather than the tree of the whole answer (13 MB of XML is ~200 MB
+    as a tree). A plain answer, which is what KCS sends, is cut into batches read in parallel
+    (`_read_cut`); anything else is streamed (`_read_streaming`), which also reports what is malformed.
+    Only the first body/items counts, as KCS sends one. No entity is expanded, no DTD or network is read,
+    and a document that declares a DTD is refused. Raises the publisher's own error if it sent one.
+    """
+    title = html_page_title(payload.content)
+    if title is not None:
+        raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
+    maybe = _fields_maybe_present(payload.content)
+    root, chunks, present = _read_cut(payload.content, maybe) or _read_streaming(payload, maybe)
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise payload.error(
@@ -332,7 +433,7 @@ def _read(payload: Payload) -> tuple[etree._Element, bytes, set[str]]:
     if code != "00":
         message = (root.findtext("header/resultMsg") or "").strip()
         raise payload.error(PublisherError, f"KCS resultCode {code or '(missing)'}: {message}", code=code)
-    return root, b"".join(rows.chunks), rows.present
+    return root, b"".join(chunks), present
 
 
 EXTRACTOR = KrCustoms()

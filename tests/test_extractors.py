@@ -89,17 +89,19 @@ def test_korea_unsafe_or_malformed_xml_is_refused(body: bytes) -> None:
     assert "root:" not in str(err.value)  # nothing from /etc/passwd
 
 
-def _kcs_item(i: int, fields: dict[str, str]) -> str:
+def _kcs_item(fields: dict[str, str]) -> str:
     return "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</item>"
 
 
-def _kcs_large(items: int) -> tuple[bytes, list[dict[str, str]]]:
-    """An nitemtrade answer of several MiB (the parser works in 256 KiB batches on two threads), with
-    names holding tabs, newlines and runs of spaces, a grand total in the middle, and statCd only on
-    the last item."""
+def _kcs_large(
+    items: int, *, root: str = "", head: str = "", first_item: str = "", encoding: str = "UTF-8"
+) -> bytes:
+    """An nitemtrade answer of several MiB (read in 256 KiB batches on several threads), with names
+    holding tabs, newlines and runs of spaces, a grand total in the middle, an item of 300 KB (longer than
+    a batch) and statCd only on the last item. `root` goes into the root's start tag, `head` into the
+    header, `first_item` into the first item's name, all as written."""
     written = []
     for i in range(items):
-        month = f"2026.{i % 6 + 1:02d}"
         fields = {
             "balPayments": str(i),
             "expDlr": str(1000 + i),
@@ -107,33 +109,62 @@ def _kcs_large(items: int) -> tuple[bytes, list[dict[str, str]]]:
             "hsCd": f"{854200 + i % 40}",
             "impDlr": str(2000 + i),
             "impWgt": str(i % 89),
-            "statKor": f"  집적회로\t부분품 \n {i % 13}  ",
-            "year": "총계" if i == items // 2 else month,
+            "statKor": f"  집적회로\t부분품 \n {i % 13}  " + ("긴 이름 " * 30_000 if i == items // 3 else ""),
+            "year": "총계" if i == items // 2 else f"2026.{i % 6 + 1:02d}",
         }
+        if i == 0:
+            fields["statKor"] += first_item
         if i == items - 1:
             fields["statCd"] = "CN"
         written.append(fields)
-    body = "".join(_kcs_item(i, f) for i, f in enumerate(written))
+    body = "".join(_kcs_item(f) for f in written)
     xml = (
-        '<?xml version="1.0" encoding="UTF-8"?><response><header><resultCode>00</resultCode>'
-        "<resultMsg>OK</resultMsg><hsCode>not an item field</hsCode></header>"
+        f'<?xml version="1.0" encoding="{encoding}"?><response{root}><header><resultCode>00</resultCode>'
+        f"<resultMsg>OK</resultMsg><hsCode>not an item field</hsCode>{head}</header>"
         f"<body><items>\n{body}\n</items><numOfRows>{items}</numOfRows></body></response>"
     )
-    return xml.encode(), written
+    return xml.encode(encoding)
 
 
-@pytest.mark.parametrize("wait_for_rows", [False, True], ids=["pipelined", "rows-before-parsing-on"])
+# Answers the parallel reader must not cut (it hands them to the streaming reader), each with a trap
+# for a reader that cut them anyway: rows that are not items, or a batch end inside a comment or CDATA.
+NOT_PLAIN = {
+    "comment-before-items": {"head": "<!-- <items><item><year>2026.01</year><expDlr>9</expDlr></item> -->"},
+    "pi-before-items": {"head": "<?note <items><item><year>2026.01</year></item></items> ?>"},
+    "namespace-in-scope": {"root": ' xmlns:x="urn:x"', "first_item": "<x:b>in bold</x:b>"},
+    "cdata-in-an-item": {"first_item": "<![CDATA[" + "x" * 300_000 + " a </item> in a name ]]>"},
+    "comment-in-items": {"first_item": "<!--" + "x" * 300_000 + " </item> -->"},
+    "euc-kr": {"encoding": "EUC-KR"},
+}
+
+
+@pytest.mark.parametrize(
+    ("variant", "reader"),
+    [("plain", "parallel"), ("plain-streamed", "streaming"), ("rows-before-parsing-on", "streaming")]
+    + [(name, "streaming") for name in NOT_PLAIN],
+)
 def test_korea_large_answer_read_in_batches_matches_a_plain_tree_walk(
-    wait_for_rows: bool, monkeypatch: pytest.MonkeyPatch
+    variant: str, reader: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The streaming parser (batches moved out of the tree, rows written by XSLT on a worker thread)
-    against the simplest correct reading: the whole tree, field by field. Waiting for each batch's
-    rows before the parser reads on makes a half-built item moved into a batch show as a short row."""
+    """Both readers (the parallel one that cuts the bytes into batches, the streaming one that moves
+    batches out of the tree) against the simplest correct reading: the whole tree, field by field.
+    Waiting for each batch's rows before the streaming parser reads on makes a half-built item moved
+    into a batch show as a short row."""
     from lxml import etree
 
     from extractors import kr_customs
 
-    if wait_for_rows:
+    streamed = []
+    read_streaming = kr_customs._read_streaming
+
+    def spy(*args: object) -> object:
+        streamed.append(True)
+        return read_streaming(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kr_customs, "_read_streaming", spy)
+    if variant in ("plain-streamed", "rows-before-parsing-on"):
+        monkeypatch.setattr(kr_customs, "_read_cut", lambda *args: None)
+    if variant == "rows-before-parsing-on":
         submit = kr_customs._BatchRows.submit
 
         def submit_and_wait(self: kr_customs._BatchRows, items: etree._Element, upto: int) -> None:
@@ -141,33 +172,75 @@ def test_korea_large_answer_read_in_batches_matches_a_plain_tree_walk(
             self._pending[-1].result()
 
         monkeypatch.setattr(kr_customs._BatchRows, "submit", submit_and_wait)
-    content, written = _kcs_large(20_000)
+    content = _kcs_large(20_000, **NOT_PLAIN.get(variant, {}))
     assert len(content) > 3 * 2**20  # several batches
     raw = get_extractor("kr_customs").parse(payload("kr_customs", content=content))
+    assert bool(streamed) == (reader == "streaming")
     tree = etree.fromstring(content)
     expected = [
         {
-            name: " ".join((item.findtext(name) or "").split())
+            name: " ".join(item.xpath(f"string({name})").split())  # the string value, as XSLT reads it
             for name in ("year", "hsCd", "statKor", "expDlr")
         }
         for item in tree.iterfind("body/items/item")
     ]
-    assert len(raw) == len(written) == len(expected)
+    assert len(raw) == len(expected) == 20_000
     got = raw[["year", "hsCd", "statKor", "expDlr"]].to_dict("records")
     assert got == expected
     assert set(raw["endpoint"]) == {"nitemtrade"}  # <hsCode> in the header does not make it itemtrade
     assert raw["statCd"].iloc[-1] == "CN" and (raw["statCd"].iloc[:-1] == "").all()  # seen in the last batch
     out = get_extractor("kr_customs").normalize(raw)
-    assert len(out) == 2 * (len(written) - 1)  # export and import per item, the grand total dropped
+    assert len(out) == 2 * (20_000 - 1)  # export and import per item, the grand total dropped
 
 
-def test_korea_malformed_after_the_first_batches_is_refused_and_leaves_no_thread() -> None:
+def _kcs_small(header: str = "", items: str = "", encoding: str = "UTF-8") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?><response><header><resultCode>00</resultCode>'
+        f"{header}</header><body><items>{items}</items></body></response>"
+    ).encode(encoding)
+
+
+FAKE_ITEMS = (
+    "<items><item><year>2026.01</year><hsCd>854232</hsCd><expDlr>9</expDlr><impDlr>9</impDlr></item></items>"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "names"),
+    [
+        (_kcs_small(f"<!-- {FAKE_ITEMS} -->"), []),
+        (_kcs_small(f"<?note {FAKE_ITEMS} ?>"), []),
+        (_kcs_small(f"<old>{FAKE_ITEMS}</old>"), []),  # an items element, but not body/items
+        (
+            _kcs_small(
+                items=FAKE_ITEMS[7:-8].replace("<year>", "<statKor>Ã©</statKor><year>"), encoding="ISO-8859-1"
+            ),
+            ["Ã©"],
+        ),
+    ],
+    ids=["items-in-a-comment", "items-in-a-pi", "items-outside-body", "latin-1"],
+)
+def test_korea_only_body_items_are_items_in_any_encoding(content: bytes, names: list[str]) -> None:
+    """Traps for a reader that cuts the bytes at the first `<items>`: items in a comment, a processing
+    instruction or another element are not the answer's (it has none), and a Latin-1 name whose bytes
+    happen to be valid UTF-8 ("Ã©" is C3 A9, which UTF-8 reads as "é") keeps its declared encoding."""
+    raw = get_extractor("kr_customs").parse(payload("kr_customs", content=content))
+    assert raw["statKor"].tolist() == names
+
+
+@pytest.mark.parametrize("broken", ["truncated", "bad-tag-mid-way"])
+def test_korea_malformed_after_the_first_batches_is_refused_and_leaves_no_thread(broken: str) -> None:
     import threading
 
-    content, _ = _kcs_large(20_000)
+    content = _kcs_large(20_000)
+    if broken == "truncated":
+        content = content[: len(content) * 2 // 3]
+    else:  # every batch but one parses: the parallel reader gives up, the streaming one says why
+        at = content.index(b"</expDlr>", len(content) // 2)
+        content = content[:at] + b"</expDIr>" + content[at + len(b"</expDlr>") :]
     before = threading.active_count()
     with pytest.raises(ParseError, match="not well-formed"):
-        get_extractor("kr_customs").parse(payload("kr_customs", content=content[: len(content) * 2 // 3]))
+        get_extractor("kr_customs").parse(payload("kr_customs", content=content))
     assert threading.active_count() == before
 
 
