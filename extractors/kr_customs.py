@@ -206,7 +206,9 @@ def _item_rows(batch: etree._Element) -> bytes:
 
 def _safe_parser() -> etree.XMLParser:
     """No entity expanded, no DTD or network read, libxml2's size limits kept."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, collect_ids=False
+    )
 
 
 def _fields_maybe_present(content: bytes) -> frozenset[str]:

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors import all_extractors, get_extractor
 from extractors.base import Extractor, HttpPolicy, HttpSession, NotPublished, Payload, SourceConfig
-from transforms.schema import CANONICAL_COLUMNS, validate_canonical
+from transforms.schema import CANONICAL_COLUMNS, coerce_canonical, validate_canonical
 
 FIX = Path(__file__).parent / "fixtures"
 KEY = "canary-KEY-0000/+="
@@ -127,11 +128,10 @@ def test_fetch_parse_normalise(source: str, httpserver: HTTPServer) -> None:
         case.check_request(request)
     for p in payloads:
         assert KEY not in p.url and p.period == case.period and p.scope == case.scope
-    rows = validate_canonical(
-        __import__("pandas").concat(
-            [extractor.normalize(extractor.parse(p)) for p in payloads], ignore_index=True
-        )
-    )
+    frames = [extractor.normalize(extractor.parse(p)) for p in payloads]
+    for frame in frames:  # handed over in contract form: coercing it changes nothing
+        pd.testing.assert_frame_equal(frame, coerce_canonical(frame))
+    rows = validate_canonical(pd.concat(frames, ignore_index=True))
     assert list(rows.columns) == list(CANONICAL_COLUMNS)
     assert len(rows) == case.expect_rows
     assert set(rows["source"]) == {source}

@@ -12,7 +12,7 @@ import pytest
 
 from extractors import get_extractor
 from extractors.base import ParseError, Payload, PublisherError
-from transforms.schema import validate_canonical
+from transforms.schema import coerce_canonical, validate_canonical
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -242,6 +242,36 @@ def test_korea_malformed_after_the_first_batches_is_refused_and_leaves_no_thread
     with pytest.raises(ParseError, match="not well-formed"):
         get_extractor("kr_customs").parse(payload("kr_customs", content=content))
     assert threading.active_count() == before
+
+
+def test_contract_frame_fills_optional_columns_and_refuses_a_column_built_in_the_wrong_type() -> None:
+    """The normalisers' fast path skips the per-value coercion, so it checks each column's type."""
+    import numpy as np
+
+    from transforms.schema import SchemaError, contract_frame
+
+    built = {
+        "source": "kr_customs",
+        "reporter": "KOR",
+        "partner": np.array(["CHN", "WLD"], dtype=object),
+        "flow": "export",
+        "commodity_system": "HS",
+        "commodity_code": np.array(["854232", "854239"], dtype=object),
+        "period": np.array([dt.date(2026, 3, 1)] * 2, dtype=object),
+        "period_months": 1,
+        "value": np.array([1.5, 2.0]),
+        "currency": "USD",
+    }
+    frame = contract_frame(built, 2)
+    assert frame.equals(coerce_canonical(frame)) and frame.equals(validate_canonical(frame))
+    assert frame["valuation"].tolist() == ["", ""] and frame["quantity_unit"].tolist() == [None, None]
+    assert frame["net_weight_kg"].isna().all() and not frame["provisional"].any()
+    with pytest.raises(SchemaError, match=r"'value'.*built as object"):
+        contract_frame(built | {"value": np.array(["1.5", "2"], dtype=object)}, 2)
+    with pytest.raises(SchemaError, match=r"'period_months'.*built as float64"):
+        contract_frame(built | {"period_months": 1.0}, 2)
+    with pytest.raises(SchemaError, match=r"'currency'.*missing"):
+        contract_frame({k: v for k, v in built.items() if k != "currency"}, 2)
 
 
 # --------------------------------------------------------------------------------------- un_comtrade

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from transforms import areas
-from transforms.columns import float_column, map_distinct, object_frame
-from transforms.schema import coerce_canonical, empty_canonical
+from transforms.columns import float_column, map_distinct
+from transforms.schema import contract_frame, empty_canonical
 
 GRAND_TOTAL_YEAR = "총계"
 # The item fields tradeflow reads. Items carry more (statCdCntnKor1, balPayments, and expCnt/impCnt on
@@ -103,7 +103,7 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
         out[:count], out[count:] = first, second
         return out
 
-    out = object_frame(
+    return contract_frame(
         {name: twice(values) for name, values in base.items()}
         | {
             "flow": halves("export", "import"),
@@ -113,4 +113,3 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
         },
         2 * count,
     )
-    return coerce_canonical(out)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import pycountry
+
+from transforms.columns import object_frame
 
 CANONICAL_COLUMNS: Final[tuple[str, ...]] = (
     "source",
@@ -93,6 +96,45 @@ def empty_canonical() -> pd.DataFrame:
     """A zero-row frame with the canonical columns and dtypes (a valid empty release)."""
     frame = pd.DataFrame({col: pd.Series(dtype="object") for col in CANONICAL_COLUMNS})
     return coerce_canonical(frame)
+
+
+# What an optional column holds when a source does not publish it (as `coerce_canonical` fills it).
+_OPTIONAL_EMPTY: Final[dict[str, Any]] = {
+    "commodity_name": "",
+    "valuation": "",
+    "net_weight_kg": np.nan,
+    "quantity": np.nan,
+    "quantity_unit": None,
+    "provisional": False,
+}
+
+
+_KINDS: Final[dict[str, str]] = {"period_months": "i", "provisional": "b"}  # the rest: "f" numbers, "O" text
+
+
+def contract_frame(columns: Mapping[str, Any], length: int) -> pd.DataFrame:
+    """The canonical frame of columns a normaliser built in their contract types (text as Python str or
+    None, numbers as float64, `period` as datetime.date, `period_months` as int64, `provisional` as bool),
+    without `coerce_canonical`'s pass over every value, which was a third of a normaliser's time.
+
+    Only each column's dtype is checked here; `validate_canonical` still checks every value before
+    anything is written. Optional columns left out get their empty value.
+    """
+    data: dict[str, Any] = {}
+    for col in CANONICAL_COLUMNS:
+        if col in columns:
+            data[col] = columns[col]
+        elif col in _OPTIONAL_EMPTY:
+            data[col] = _OPTIONAL_EMPTY[col]
+        else:
+            raise SchemaError(col, f"missing; expected columns {list(CANONICAL_COLUMNS)}")
+    frame = object_frame(data, length)
+    for col in CANONICAL_COLUMNS:
+        dtype = frame[col].dtype
+        expected = "f" if col in _FLOAT_COLUMNS else _KINDS.get(col, "O")
+        if dtype.kind != expected:
+            raise SchemaError(col, f"built as {dtype}; a normaliser must build it as numpy kind {expected!r}")
+    return frame
 
 
 def coerce_canonical(frame: pd.DataFrame) -> pd.DataFrame:

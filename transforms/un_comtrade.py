@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from transforms import areas
-from transforms.columns import float_column, map_distinct, object_frame, text_equals
-from transforms.schema import coerce_canonical, empty_canonical
+from transforms.columns import float_column, map_distinct, text_equals
+from transforms.schema import contract_frame, empty_canonical
 
 RAW_FIELDS = (
     "freqCode",
@@ -93,7 +93,7 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     qty_known = ~np.isnan(unit_code) & (unit_code != -1)
     unit = frame["qtyUnitAbbr"].to_numpy(dtype=object, copy=True)
     unit[~qty_known | pd.isna(unit)] = None
-    out = object_frame(
+    return contract_frame(
         {
             "source": "un_comtrade",
             "reporter": reporter,
@@ -115,4 +115,3 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
         },
         len(frame),
     )
-    return coerce_canonical(out)
