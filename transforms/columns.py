@@ -16,9 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def map_distinct(values: pd.Series | np.ndarray, *fns: Callable[[Any], Any]) -> list[np.ndarray]:
-    """Each fn applied to each distinct value once (nulls included), spread back over the rows."""
+def map_distinct(
+    values: pd.Series | np.ndarray, *fns: Callable[[Any], Any], rows: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Each fn applied to each distinct value once (nulls included), spread back over the rows, or over
+    `rows` (positions, in any order and as often as wanted: picking rows this way is one integer take,
+    where filtering or repeating the text column first would copy every string)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if rows is not None:
+        codes = codes[rows]
     distinct = np.asarray(uniques, dtype=object).tolist()
     out = []
     for fn in fns:

@@ -45,71 +45,71 @@ def _commodity_code(code: str) -> str:
 
 
 def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
-    """One export and one import row per item; the grand-total item is dropped wherever it is."""
+    """One export and one import row per item; the grand-total item is dropped wherever it is.
+
+    Exports then imports, as one frame of twice the items: every column is taken at `rows`, the month
+    items' positions twice over, from values computed once per distinct value or once per column.
+    """
     if raw.empty:
         return empty_canonical()
-    months_only = raw["year"] != GRAND_TOTAL_YEAR
-    frame = raw if months_only.all() else raw[months_only]
-    if frame.empty:
+    months_only = (raw["year"] != GRAND_TOTAL_YEAR).to_numpy(dtype=bool)
+    items = np.flatnonzero(months_only)
+    count = len(items)
+    if count == 0:
         return empty_canonical()
-    endpoint = frame["endpoint"].to_numpy()
+    rows = np.concatenate([items, items])
+    endpoint = raw["endpoint"].to_numpy(dtype=object)[rows]
     # Provisional depends on the month and on when it was fetched: decide it per distinct pair.
-    month_code, months = pd.factorize(frame["year"])
-    fetched_code, fetched = pd.factorize(frame["fetched_at"], use_na_sentinel=False)
-    month_of = [dt.date(int(y[:4]), int(y[5:7]), 1) for y in months]
+    month_code, months = pd.factorize(raw["year"])
+    fetched_code, fetched = pd.factorize(raw["fetched_at"], use_na_sentinel=False)
+    month_of = [dt.date(int(y[:4]), int(y[5:7]), 1) if y != GRAND_TOTAL_YEAR else None for y in months]
     as_of = [ts.date() if hasattr(ts, "date") else dt.date.today() for ts in fetched]
-    state = np.array([[a < refresh_date(m) for a in as_of] for m in month_of], dtype=bool)
+    state = np.array([[m is not None and a < refresh_date(m) for a in as_of] for m in month_of], dtype=bool)
     periods = np.empty(len(month_of), dtype=object)
     periods[:] = month_of
-    periods = periods[month_code]
-    provisional = state[month_code, fetched_code]
+    month_code, fetched_code = month_code[rows], fetched_code[rows]
     systems, commodity_codes = map_distinct(
-        frame["hsCd"].fillna("").astype(str), _commodity_system, _commodity_code
+        raw["hsCd"].fillna("").astype(str), _commodity_system, _commodity_code, rows=rows
     )
     by_nation = endpoint == "nationtrade"
     systems[by_nation] = "TOTAL"
     commodity_codes[by_nation] = "TOTAL"
-    (mapped,) = map_distinct(frame["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)))
+    (mapped,) = map_distinct(
+        raw["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)), rows=rows
+    )
     partners = np.where(endpoint == "itemtrade", "WLD", mapped)
     # Each name is the same for every month and partner: one string per distinct name, shared.
-    (names,) = map_distinct(frame["statKor"].fillna(""), str)
+    (names,) = map_distinct(raw["statKor"].fillna(""), str, rows=rows)
     names[by_nation] = ""
-    base = {
-        "source": "kr_customs",
-        "reporter": "KOR",
-        "partner": partners,
-        "commodity_system": systems,
-        "commodity_code": commodity_codes,
-        "commodity_name": names,
-        "period": periods,
-        "period_months": 1,
-        "currency": "USD",
-        "provisional": provisional,
-    }
-    weight_missing = by_nation  # nationtrade has counts of declarations, no weights
 
-    def numbers(column: str, *, weight: bool = False) -> np.ndarray:
-        values = float_column(frame[column])
-        return np.where(weight_missing, np.nan, values) if weight else values
+    def halves(first: str | np.ndarray, second: str | np.ndarray) -> np.ndarray:
+        """Exports' then imports' values: texts, or numbers taken at the month items."""
+        if isinstance(first, str):
+            out = np.empty(2 * count, dtype=object)
+            out[:count], out[count:] = first, second
+            return out
+        return np.concatenate([first[items], second[items]])
 
-    # Exports then imports, built as one frame of twice the items (no concat of two frames).
-    count = len(frame)
-
-    def twice(values: object) -> object:
-        return np.concatenate([values, values]) if isinstance(values, np.ndarray) else values
-
-    def halves(first: object, second: object) -> np.ndarray:
-        out = np.empty(2 * count, dtype=object if isinstance(first, str) else np.float64)
-        out[:count], out[count:] = first, second
-        return out
+    def weights(column: str) -> np.ndarray:
+        # nationtrade has counts of declarations, no weights
+        return np.where(by_nation[:count], np.nan, float_column(raw[column])[items])
 
     return contract_frame(
-        {name: twice(values) for name, values in base.items()}
-        | {
+        {
+            "source": "kr_customs",
+            "reporter": "KOR",
+            "partner": partners,
             "flow": halves("export", "import"),
-            "value": halves(numbers("expDlr"), numbers("impDlr")),
+            "commodity_system": systems,
+            "commodity_code": commodity_codes,
+            "commodity_name": names,
+            "period": periods[month_code],
+            "period_months": 1,
+            "value": halves(float_column(raw["expDlr"]), float_column(raw["impDlr"])),
+            "currency": "USD",
             "valuation": halves("FOB", "CIF"),
-            "net_weight_kg": halves(numbers("expWgt", weight=True), numbers("impWgt", weight=True)),
+            "net_weight_kg": np.concatenate([weights("expWgt"), weights("impWgt")]),
+            "provisional": state[month_code, fetched_code],
         },
         2 * count,
     )
