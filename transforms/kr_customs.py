@@ -58,7 +58,10 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     if count == 0:
         return empty_canonical()
     rows = np.concatenate([items, items])
-    endpoint = raw["endpoint"].to_numpy(dtype=object)[rows]
+    endpoint_code, endpoints = pd.factorize(raw["endpoint"], use_na_sentinel=False)
+    endpoint_code = endpoint_code[rows]
+    kinds = np.asarray(endpoints, dtype=object)
+    by_nation, world = (kinds == "nationtrade")[endpoint_code], (kinds == "itemtrade")[endpoint_code]
     # Provisional depends on the month and on when it was fetched: decide it per distinct pair.
     month_code, months = pd.factorize(raw["year"])
     fetched_code, fetched = pd.factorize(raw["fetched_at"], use_na_sentinel=False)
@@ -71,13 +74,12 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     systems, commodity_codes = map_distinct(
         raw["hsCd"].fillna("").astype(str), _commodity_system, _commodity_code, rows=rows
     )
-    by_nation = endpoint == "nationtrade"
     systems[by_nation] = "TOTAL"
     commodity_codes[by_nation] = "TOTAL"
-    (mapped,) = map_distinct(
+    (partners,) = map_distinct(
         raw["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)), rows=rows
     )
-    partners = np.where(endpoint == "itemtrade", "WLD", mapped)
+    partners[world] = "WLD"  # itemtrade answers are for all countries
     # Each name is the same for every month and partner: one string per distinct name, shared.
     (names,) = map_distinct(raw["statKor"].fillna(""), str, rows=rows)
     names[by_nation] = ""
