@@ -178,7 +178,7 @@ ITEM_FIELDS = (*(c for c in RAW_COLUMNS if c != "endpoint"), "hsCode")
 _BATCH_BYTES = 256 << 10  # small batches: the last one, which nothing overlaps, is short
 _YEAR = re.compile(r"\d{4}\.\d{2}")
 _BATCHES_IN_FLIGHT = 3
-_WORKERS = max(1, min(os.cpu_count() or 1, 4))
+_WORKERS = max(1, min(os.cpu_count() or 1, 4))  # the parallel reader's threads: one per core, at most 4
 _per_thread = threading.local()
 
 
@@ -358,11 +358,11 @@ def _read_cut(content: bytes) -> tuple[etree._Element, list[bytes], set[str]] | 
     present: set[str] = set()
 
     def rows_of(span: tuple[int, int]) -> bytes:
-        items = content[span[0] : span[1]]
-        batch = etree.fromstring(b"<batch>" + items + b"</batch>", _safe_parser())
+        written = content[span[0] : span[1]]
+        batch = etree.fromstring(b"<batch>" + written + b"</batch>", _safe_parser())
         # Fields whose tag is not in the batch's bytes are not looked for (see _fields_maybe_present);
         # a field present is found in the first item, so this scans the batch only for absent ones.
-        here = frozenset(name for name in ITEM_FIELDS if b"<" + name.encode() in items)
+        here = frozenset(name for name in ITEM_FIELDS if b"<" + name.encode() in written)
         _note_present(here - present, batch, present)
         return _item_rows(batch, here)
 

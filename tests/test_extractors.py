@@ -127,7 +127,8 @@ def _kcs_large(
 
 
 # Answers the parallel reader must not cut (it hands them to the streaming reader), each with a trap
-# for a reader that cut them anyway: rows that are not items, or a batch end inside a comment or CDATA.
+# for a reader that cut them anyway: rows that are not items, a batch end inside a comment or CDATA, a
+# namespace prefix declared outside the batch, bytes in another encoding than UTF-8.
 NOT_PLAIN = {
     "comment-before-items": {"head": "<!-- <items><item><year>2026.01</year><expDlr>9</expDlr></item> -->"},
     "pi-before-items": {"head": "<?note <items><item><year>2026.01</year></item></items> ?>"},
