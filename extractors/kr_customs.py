@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 import pyarrow as pa
@@ -213,11 +213,13 @@ def _item_rows(batch: etree._Element, fields: frozenset[str] = frozenset(ITEM_FI
     return bytes(stylesheet(batch.getroottree()))
 
 
+# No entity expanded, no DTD or network read, libxml2's size limits kept: for both readers.
+_SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+
+
 def _safe_parser() -> etree.XMLParser:
-    """No entity expanded, no DTD or network read, libxml2's size limits kept."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, collect_ids=False
-    )
+    """A parser for one batch; KCS items carry no attributes, so no ID table is kept."""
+    return etree.XMLParser(**_SAFE, collect_ids=False)
 
 
 def _fields_maybe_present(content: bytes) -> frozenset[str]:
@@ -386,10 +388,7 @@ def _read_streaming(payload: Payload) -> tuple[etree._Element, list[bytes], set[
         source,
         events=("start",),
         tag="items",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
+        **_SAFE,
     )
     try:
         for _, element in events:
