@@ -362,9 +362,8 @@ def _read_cut(content: bytes) -> tuple[etree._Element, list[bytes], set[str]] | 
     def rows_of(span: tuple[int, int]) -> bytes:
         written = content[span[0] : span[1]]
         batch = etree.fromstring(b"<batch>" + written + b"</batch>", _safe_parser())
-        # Fields whose tag is not in the batch's bytes are not looked for (see _fields_maybe_present);
-        # a field present is found in the first item, so this scans the batch only for absent ones.
-        here = frozenset(name for name in ITEM_FIELDS if b"<" + name.encode() in written)
+        # A field present is found in the first item: this scans the batch only for absent ones.
+        here = _fields_maybe_present(written)
         _note_present(here - present, batch, present)
         return _item_rows(batch, here)
 

@@ -98,7 +98,7 @@ def empty_canonical() -> pd.DataFrame:
     return coerce_canonical(frame)
 
 
-# What an optional column holds when a source does not publish it (as `coerce_canonical` fills it).
+# What an optional column holds when a source does not publish it.
 _OPTIONAL_EMPTY: Final[dict[str, Any]] = {
     "commodity_name": "",
     "valuation": "",
@@ -140,18 +140,12 @@ def contract_frame(columns: Mapping[str, Any], length: int) -> pd.DataFrame:
 def coerce_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Put the columns in contract order with contract dtypes; missing optional columns become null."""
     missing = [c for c in CANONICAL_COLUMNS if c not in frame.columns]
-    optional = {"commodity_name", "valuation", "net_weight_kg", "quantity", "quantity_unit", "provisional"}
-    hard_missing = [c for c in missing if c not in optional]
+    hard_missing = [c for c in missing if c not in _OPTIONAL_EMPTY]
     if hard_missing:
         raise SchemaError(hard_missing[0], f"missing; expected columns {list(CANONICAL_COLUMNS)}")
     out = frame.reindex(columns=list(CANONICAL_COLUMNS))  # a new frame: the caller's is never modified
     for col in missing:
-        if col in _FLOAT_COLUMNS:
-            out[col] = np.nan  # a float column from the start: None would send it through to_numeric
-        else:
-            out[col] = (
-                False if col == "provisional" else ("" if col in {"commodity_name", "valuation"} else None)
-            )
+        out[col] = _OPTIONAL_EMPTY[col]  # NaN makes a float column from the start, never via to_numeric
     for col in (*_STRING_COLUMNS, "quantity_unit"):
         series = out[col]
         if not pd.api.types.is_string_dtype(series):  # object and pandas' str dtypes stay as they are
