@@ -151,7 +151,7 @@ class UnComtrade:
                 ParseError, f"a code beyond 64 bits ({exc}); expected Comtrade v1 records"
             ) from None
         freq, year, month = columns["freqCode"], columns["refYear"], columns["refMonth"]
-        bad_freq = ~np.isin(freq, ["M", "A", "Q"])
+        bad_freq = ~((freq == "M") | (freq == "A") | (freq == "Q"))  # in C; np.isin sorts objects
         bad_period = (year < 1000) | (year > 9999) | ~np.isin(month, [*range(1, 13), 52])
         if bad_freq.any() or bad_period.any():
             index = int(np.flatnonzero(bad_freq | bad_period)[0])
@@ -161,7 +161,8 @@ class UnComtrade:
                 else f"refYear {year[index]} / refMonth {month[index]} is not a period"
             )
             raise payload.error(ParseError, f"record {index}: {problem}; expected Comtrade v1 records")
-        (columns["cmdCode"],) = map_distinct(columns["cmdCode"], str)  # codes are text, "TOTAL" or "8542"
+        if pd.api.types.infer_dtype(columns["cmdCode"], skipna=False) != "string":
+            (columns["cmdCode"],) = map_distinct(columns["cmdCode"], str)  # codes are text: "TOTAL", "8542"
         return object_frame(columns, len(records))
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:

@@ -189,6 +189,61 @@ def test_comtrade_nulls_and_quantity_units() -> None:
     assert out.loc["8544", "commodity_name"] == ""
 
 
+def test_comtrade_flows_periods_and_valuation_per_record() -> None:
+    """Each flow code, frequency and valuation rule, on records mixed in one answer (the normaliser maps
+    each distinct code once and spreads the result back: a row must get its own)."""
+    from demo.make_releases import comtrade_record
+
+    def rec(month: str, flow: str, cmd: str, value: float, **fields: object) -> dict[str, object]:
+        return comtrade_record(month, "X", 156, "CHN", cmd, "", value, flowCode=flow, **fields)
+
+    records = [
+        rec("2026-01", "X", "8541", 10.0, fobvalue=10.0, cifvalue=None),
+        rec("2026-02", "M", "8542", 20.0, cifvalue=20.0, fobvalue=19.0),
+        rec("2026-01", "RX", "8543", 30.0, cifvalue=30.0, fobvalue=30.0),  # both: the flow's own
+        rec("2026-01", "RM", "8544", 40.0, fobvalue=40.0, cifvalue=40.0),
+        rec("2026-01", "DX", "8545", 50.0),  # domestic exports: not a flow tradeflow keeps
+        rec("2026-01", "M", "TOTAL", 60.0, cifvalue=60.0, fobvalue=60.0, freqCode="A", refMonth=52),
+    ]
+    body = json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""})
+    out = rows("un_comtrade", payload("un_comtrade", content=body.encode())).set_index("commodity_code")
+    assert out[["flow", "valuation", "commodity_system", "period_months"]].to_dict("index") == {
+        "8541": {"flow": "export", "valuation": "FOB", "commodity_system": "HS", "period_months": 1},
+        "8542": {"flow": "import", "valuation": "CIF", "commodity_system": "HS", "period_months": 1},
+        "8543": {"flow": "re_export", "valuation": "FOB", "commodity_system": "HS", "period_months": 1},
+        "8544": {"flow": "re_import", "valuation": "CIF", "commodity_system": "HS", "period_months": 1},
+        "TOTAL": {"flow": "import", "valuation": "CIF", "commodity_system": "TOTAL", "period_months": 12},
+    }
+    assert out["period"].to_dict() == {
+        "8541": dt.date(2026, 1, 1),
+        "8542": dt.date(2026, 2, 1),
+        "8543": dt.date(2026, 1, 1),
+        "8544": dt.date(2026, 1, 1),
+        "TOTAL": dt.date(2026, 1, 1),
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "text", "expected"),
+    [
+        (["C00", None, float("nan"), "C01", "c00"], "C00", [True, False, False, False, False]),
+        ([0, "0", None, 1], "0", [True, True, False, False]),  # written as text, 0 is "0"
+        ([0.0, 1.5, float("nan")], "1.5", [False, True, False]),
+    ],
+    ids=["text-and-nulls", "numbers-and-text", "numbers"],
+)
+def test_text_equals_compares_each_value_as_written(
+    values: list[object], text: str, expected: list[bool]
+) -> None:
+    import numpy as np
+
+    from transforms.columns import text_equals
+
+    column = pd.Series(values, dtype=object if any(isinstance(v, str) for v in values) else None)
+    assert text_equals(column, text).tolist() == expected
+    assert text_equals(np.asarray(column.to_numpy()), text).tolist() == expected
+
+
 # ---------------------------------------------------------------------------------------- cn_customs
 
 

@@ -33,6 +33,8 @@ RAW_FIELDS = (
 )
 
 FLOWS = {"X": "export", "M": "import", "RX": "re_export", "RM": "re_import"}
+_VALUATIONS = np.array(["FOB", "CIF"], dtype=object)  # by whether the value is CIF
+_SYSTEMS = np.array(["HS", "TOTAL"], dtype=object)  # by whether the code is TOTAL
 
 
 def _period(freq: str, ref_year: int, ref_month: int) -> tuple[dt.date, int]:
@@ -51,40 +53,44 @@ def _is_code(values: pd.Series, code: int | str) -> np.ndarray:
 def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     """Keep the aggregate slice (all modes of transport, all customs procedures, no second partner).
 
-    Works on numpy arrays, mapping each distinct period, area and code once: an answer of 100,000
-    records holds a few periods, a few hundred areas and a few thousand codes.
+    Works on numpy arrays, mapping each distinct flow, period and area once (an answer of 100,000
+    records holds a few flows and periods and a few hundred areas) and comparing text in C.
     """
     if raw.empty:
         return empty_canonical()
-    keep = raw["flowCode"].isin(FLOWS).to_numpy()
+    # One pass over the flow codes gives the rows kept, their flow and whether it is an import.
+    flow_code, flow_distinct = pd.factorize(raw["flowCode"], use_na_sentinel=False)
+    flow_of = np.empty(len(flow_distinct), dtype=object)
+    flow_of[:] = [FLOWS.get(code) if isinstance(code, str) else None for code in flow_distinct.tolist()]
+    keep = np.array([flow is not None for flow in flow_of], dtype=bool)[flow_code]
     for col, total in (("motCode", 0), ("customsCode", "C00"), ("partner2Code", 0)):
         if col in raw.columns:
             keep = keep & _is_code(raw[col], total)
     frame = raw if keep.all() else raw[keep]
     if frame.empty:
         return empty_canonical()
-    (flow,) = map_distinct(frame["flowCode"], FLOWS.__getitem__)
+    if frame is not raw:
+        flow_code = flow_code[keep]
+    flow = flow_of[flow_code]
+    importing = np.isin(flow_of, ["import", "re_import"])[flow_code]
     primary = float_column(frame["primaryValue"])
     cif, fob = float_column(frame["cifvalue"]), float_column(frame["fobvalue"])
-    # One integer per (frequency, year, month): the few distinct periods are built once.
-    freq_code, freqs = pd.factorize(frame["freqCode"])
+    # One integer per (annual or not, year, month): the few distinct periods are built once.
+    annual = text_equals(frame["freqCode"], "A").astype(np.int64)
     year = frame["refYear"].to_numpy(dtype=np.int64)
     month = frame["refMonth"].to_numpy(dtype=np.int64)
-    period_code, period_keys = pd.factorize((freq_code * 10_000 + year) * 100 + month)
+    period_code, period_keys = pd.factorize((annual * 10_000 + year) * 100 + month)
     period_of = [
-        _period(str(freqs[k // 1_000_000]), (k // 100) % 10_000, k % 100) for k in period_keys.tolist()
+        _period("A" if k // 1_000_000 else "M", (k // 100) % 10_000, k % 100) for k in period_keys.tolist()
     ]
     period_dates = np.empty(len(period_of), dtype=object)
     period_dates[:] = [p for p, _ in period_of]
     period_months = np.array([m for _, m in period_of], dtype=np.int64)
     (reporter,) = map_distinct(frame["reporterCode"], areas.from_comtrade)
     (partner,) = map_distinct(frame["partnerCode"], areas.from_comtrade)
-    importing = np.isin(flow, ["import", "re_import"])
     # primaryValue is CIF when it equals cifvalue and the flow prefers CIF (imports), or FOB does not match.
     is_cif, is_fob = primary == cif, primary == fob
-    valuation = np.where(
-        importing, np.where(is_cif | ~is_fob, "CIF", "FOB"), np.where(is_fob | ~is_cif, "FOB", "CIF")
-    ).astype(object)
+    valuation = _VALUATIONS[np.where(importing, is_cif | ~is_fob, is_cif & ~is_fob).astype(np.intp)]
     code = frame["cmdCode"].to_numpy(dtype=object)
     name = frame["cmdDesc"].to_numpy(dtype=object, copy=True)
     name[pd.isna(name)] = ""
@@ -99,7 +105,7 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
             "reporter": reporter,
             "partner": partner,
             "flow": flow,
-            "commodity_system": np.where(code == "TOTAL", "TOTAL", "HS").astype(object),
+            "commodity_system": _SYSTEMS[(code == "TOTAL").astype(np.intp)],
             "commodity_code": code,
             "commodity_name": name,
             "period": period_dates[period_code],
