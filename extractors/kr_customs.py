@@ -378,8 +378,9 @@ def _read_plain(content: bytes) -> tuple[etree._Element, pa.Table, set[str]] | N
     That form is a run of items, each `<item>` then fields `<name>text</name>` in the same order in
     every item, then `</item>`, with nothing in between: no whitespace, comment, attribute, reference or
     control character. With one line per item, splitting each line at `<` puts every field in a column
-    of its own, so pyarrow's CSV reader (C++, on every core) reads the items where libxml2 and libxslt
-    took 2-3x as long. The grammar is checked whole: each line must have the same number of columns
+    of its own, so pyarrow's CSV reader (C++) reads the items where libxml2 and libxslt took 2-3x as
+    long on two cores. On one thread: pyarrow's threads took no less time here and their buffers made
+    the peak memory vary by 60 MB from run to run (87 MB above the payload's every time on one). The grammar is checked whole: each line must have the same number of columns
     (pyarrow refuses the rest), its first and last columns must be `<item>` and `</item>`, and every
     field column must open and close the same name, the first line's. The text is then what XPath's
     normalize-space gives: no tab or newline can be in it, so trimming and folding spaces is the rest.
@@ -401,7 +402,7 @@ def _read_plain(content: bytes) -> tuple[etree._Element, pa.Table, set[str]] | N
     lines = content.replace(b"</item><item>", b"</item>\n<item>")
     items = pa.py_buffer(lines)[lines.find(b"<items>") + len(b"<items>") : lines.rfind(b"</items>")]
     try:
-        table = _text_table(items, [f"c{i}" for i in range(columns)], "<", threads=True)
+        table = _text_table(items, [f"c{i}" for i in range(columns)], "<")
     except pa.ArrowInvalid:  # a line with other columns, or bytes that are not UTF-8
         return None
     del lines, items
@@ -438,14 +439,15 @@ def _rows_table(rows: bytes) -> pa.Table:
     """The XML readers' tab-separated rows of ITEM_FIELDS as a table of text."""
     if not rows:
         return pa.table({name: pa.array([], pa.string()) for name in ITEM_FIELDS})
-    return _text_table(pa.py_buffer(rows), list(ITEM_FIELDS), "\t", threads=False)
+    return _text_table(pa.py_buffer(rows), list(ITEM_FIELDS), "\t")
 
 
-def _text_table(source: pa.Buffer, names: list[str], delimiter: str, *, threads: bool) -> pa.Table:
-    """Lines of `delimiter`-separated text, no quoting, as columns of text named `names`."""
+def _text_table(source: pa.Buffer, names: list[str], delimiter: str) -> pa.Table:
+    """Lines of `delimiter`-separated text, no quoting, as columns of text named `names` (on one
+    thread: see `_read_plain`)."""
     return pa_csv.read_csv(
         pa.BufferReader(source),
-        read_options=pa_csv.ReadOptions(column_names=names, use_threads=threads),
+        read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
         parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False

@@ -56,7 +56,7 @@ def float_column(values: pd.Series) -> np.ndarray:
     than `pd.to_numeric`; a column holding any value pyarrow will not cast takes the forgiving path.
     """
     if values.dtype == np.float64:
-        return values.to_numpy()
+        return values.to_numpy(copy=True)  # a copy: the canonical frame must not share the raw one's
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         try:
             cast = pc.cast(pa.array(values), pa.float64())
