@@ -35,6 +35,8 @@ test: lint typecheck pytest
 
 # The nightly job against the publishers (needs their network; kr_customs needs a service key, see
 # README). A publisher that fails is reported and the grid is printed either way.
+# Prefect's temporary server may take over its default 20 s to start on a busy machine's first run.
+run: export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 run: install
 	$(BIN)/tradeflow db upgrade
 	-$(BIN)/tradeflow nightly
