@@ -372,23 +372,24 @@ def _is_plain_text(content: bytes, start: int, end: int) -> bool:
     )
 
 
-def _read_plain(content: bytes) -> tuple[etree._Element, pa.Table, set[str]] | None:
-    """Read an answer in the exact form KCS writes as a table, or None if it is in any other form.
+def _read_plain(
+    content: bytes, cut: tuple[etree._Element, list[tuple[int, int]]]
+) -> tuple[etree._Element, pa.Table, set[str]] | None:
+    """Read an answer (cut by `_cut_answer`) in the exact form KCS writes as a table, or None if it is
+    in any other form.
 
     That form is a run of items, each `<item>` then fields `<name>text</name>` in the same order in
     every item, then `</item>`, with nothing in between: no whitespace, comment, attribute, reference or
     control character. With one line per item, splitting each line at `<` puts every field in a column
     of its own, so pyarrow's CSV reader (C++) reads the items where libxml2 and libxslt took 2-3x as
     long on two cores. On one thread: pyarrow's threads took no less time here and their buffers made
-    the peak memory vary by 60 MB from run to run (87 MB above the payload's every time on one). The grammar is checked whole: each line must have the same number of columns
-    (pyarrow refuses the rest), its first and last columns must be `<item>` and `</item>`, and every
-    field column must open and close the same name, the first line's. The text is then what XPath's
+    the peak memory vary by 60 MB from run to run (87 MB above the payload's every time on one).
+    The grammar is checked whole: each line must have the same number of columns (pyarrow refuses the
+    rest), its first and last columns must be `<item>` and `</item>`, and every field column must open
+    and close the same name, the first line's. The text is then what XPath's
     normalize-space gives: no tab or newline can be in it, so trimming and folding spaces is the rest.
     Anything else goes to the XML readers, which read every form and report what is malformed.
     """
-    cut = _cut_answer(content)
-    if cut is None:
-        return None
     root, ranges = cut
     start, end = ranges[0][0], ranges[-1][1]
     if start == end:
@@ -455,17 +456,18 @@ def _text_table(source: pa.Buffer, names: list[str], delimiter: str) -> pa.Table
     )
 
 
-def _read_cut(content: bytes) -> tuple[etree._Element, list[bytes], set[str]] | None:
-    """Read the answer as an envelope and batches of items, each its own small document, parsed and
-    turned into rows on all cores at once (libxml2 and libxslt run without the GIL). The streaming
-    reader parses on one thread: 0.44 s against 0.19 s for 50,000 items on two cores (2026-11-30).
+def _read_cut(
+    content: bytes, cut: tuple[etree._Element, list[tuple[int, int]]]
+) -> tuple[etree._Element, list[bytes], set[str]] | None:
+    """Read the answer (cut by `_cut_answer`) as an envelope and batches of items, each its own small
+    document, parsed and turned into rows on all cores at once (libxml2 and libxslt run without the
+    GIL). The streaming reader parses on one thread: 0.44 s against 0.19 s for 50,000 items on two
+    cores (2026-11-30).
     For well-formed answers not in KCS's exact form (`_read_plain`): entities, whitespace between
-    tags, fields varying from item to item. None when a cut in the bytes could change their meaning;
-    the streaming reader then reads the answer whole and reports whatever is wrong with it.
+    tags, fields varying from item to item. None when a batch does not parse on its own (a cut in
+    the bytes changed their meaning); the streaming reader then reads the answer whole and reports
+    whatever is wrong with it.
     """
-    cut = _cut_answer(content)
-    if cut is None:
-        return None
     root, ranges = cut
     present: set[str] = set()
 
@@ -530,11 +532,14 @@ def _read(payload: Payload) -> tuple[etree._Element, pa.Table, set[str]]:
     title = html_page_title(payload.content)
     if title is not None:
         raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
-    plain = _read_plain(payload.content)
+    # Cut once: a cut answer the plain reader passes on is read by the cut reader from the same cut.
+    cut = _cut_answer(payload.content)
+    plain = _read_plain(payload.content, cut) if cut is not None else None
     if plain is not None:
         root, table, present = plain
     else:
-        root, chunks, present = _read_cut(payload.content) or _read_streaming(payload)
+        read = _read_cut(payload.content, cut) if cut is not None else None
+        root, chunks, present = read or _read_streaming(payload)
         table = _rows_table(b"".join(chunks))
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
