@@ -42,7 +42,7 @@ run: install
 	-$(BIN)/tradeflow nightly
 	$(BIN)/tradeflow status
 
-# Benchmarks (about five minutes; needs PostgreSQL): results and the table of targets in bench/README.md.
+# Benchmarks (8 minutes on an idle 2-core machine, 25 on a busy one; needs PostgreSQL): results and the table of targets in bench/README.md.
 # dlt (the peer the benchmark compares against) lives in its own virtualenv: it and Prefect pin
 # different versions of shared libraries.
 DLT_VENV := .venv-dlt
