@@ -151,12 +151,18 @@ class UnComtrade:
                 ParseError, f"a code beyond 64 bits ({exc}); expected Comtrade v1 records"
             ) from None
         freq, year, month = columns["freqCode"], columns["refYear"], columns["refMonth"]
-        bad_freq = ~((freq == "M") | (freq == "A") | (freq == "Q"))  # in C; np.isin sorts objects
-        bad_period = (year < 1000) | (year > 9999) | ~np.isin(month, [*range(1, 13), 52])
+        # As of 2026-11, goods data comes monthly (refMonth 1-12) or annual (refMonth 52). Comtrade's
+        # frequency list also has Q (quarterly), which no goods answer carries: a figure of unknown span
+        # must not be stored as a month, so it is refused with the answer, as is a month 52 in monthly data.
+        monthly = freq == "M"  # compared in C; np.isin sorts objects
+        bad_freq = ~(monthly | (freq == "A"))
+        bad_period = (
+            (year < 1000) | (year > 9999) | ~np.isin(month, [*range(1, 13), 52]) | (monthly & (month == 52))
+        )
         if bad_freq.any() or bad_period.any():
             index = int(np.flatnonzero(bad_freq | bad_period)[0])
             problem = (
-                f"freqCode {freq[index]!r} is not M, A or Q"
+                f"freqCode {freq[index]!r} is not M or A"
                 if bad_freq[index]
                 else f"refYear {year[index]} / refMonth {month[index]} is not a period"
             )

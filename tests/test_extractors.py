@@ -224,6 +224,28 @@ def test_comtrade_flows_periods_and_valuation_per_record() -> None:
 
 
 @pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"freqCode": "Q", "refMonth": 3}, "record 1: freqCode 'Q' is not M or A"),
+        ({"freqCode": "M", "refMonth": 52}, "record 1: refYear 2026 / refMonth 52 is not a period"),
+        ({"freqCode": "M", "refMonth": 13}, "record 1: refYear 2026 / refMonth 13 is not a period"),
+    ],
+)
+def test_comtrade_refuses_a_record_of_no_known_span(fields: dict[str, object], problem: str) -> None:
+    """A quarterly record, or month 52 (the annual marker) in monthly data, has no span tradeflow can
+    store: the answer is refused, naming the record, rather than stored as a month or crashing."""
+    from demo.make_releases import comtrade_record
+
+    records = [comtrade_record("2026-01", "X", 156, "CHN", code, "", 1.0) for code in ("8541", "8542")]
+    records[1].update(fields)
+    body = json.dumps({"count": 2, "data": records, "error": ""}).encode()
+    with pytest.raises(ParseError) as err:
+        rows("un_comtrade", payload("un_comtrade", content=body))
+    assert problem in str(err.value) and "un_comtrade" in str(err.value)
+    assert "file:///fixtures/inline" in str(err.value)
+
+
+@pytest.mark.parametrize(
     ("values", "text", "expected"),
     [
         (["C00", None, float("nan"), "C01", "c00"], "C00", [True, False, False, False, False]),
