@@ -373,7 +373,7 @@ def html_page_title(content: bytes) -> str | None:
 
 def parse_month(text: str) -> dt.date:
     """'YYYY-MM' (or 'YYYYMM', 'YYYY.MM') -> the first day of that month."""
-    match = re.fullmatch(r"\s*(\d{4})[-.]?(\d{2})\s*", text)
+    match = re.fullmatch(r"\s*([1-9]\d{3})[-.]?(\d{2})\s*", text)
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"not a month: {text!r} (expected YYYY-MM)")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)

@@ -38,7 +38,7 @@ MONTHS = {
 }
 SUPPORTED_TABLES = {"4": "by country/region", "5": "major exports", "6": "major imports"}
 _TITLE_RE = re.compile(
-    r"\((\d+)\)\s*China'?s\s+(.+?),\s*([A-Za-z]{3,9})\.?(?:\s*[-–~]\s*([A-Za-z]{3,9})\.?)?\s*(\d{4})\s*"
+    r"\((\d+)\)\s*China'?s\s+(.+?),\s*([A-Za-z]{3,9})\.?(?:\s*[-–~]\s*([A-Za-z]{3,9})\.?)?\s*([1-9]\d{3})\s*"
     r"[（(]\s*in\s+(CNY|USD|RMB)\s*[)）]",
     re.IGNORECASE,
 )

@@ -171,7 +171,7 @@ class KrCustoms:
 # The item fields tradeflow reads (`hsCode` is itemtrade's name for `hsCd`), in the order of the rows below.
 ITEM_FIELDS = (*(c for c in RAW_COLUMNS if c != "endpoint"), "hsCode")
 _BATCH_BYTES = 256 << 10  # small batches: the last one, which nothing overlaps, is short
-_YEAR = re.compile(r"\d{4}\.\d{2}")
+_YEAR = re.compile(r"[1-9]\d{3}\.(0[1-9]|1[0-2])")  # a real month: 2026.13 or 0000.01 is not
 _BATCHES_IN_FLIGHT = 3
 _WORKERS = max(1, min(os.cpu_count() or 1, 4))  # the parallel reader's threads: one per core, at most 4
 _per_thread = threading.local()

@@ -123,7 +123,7 @@ class UsCensus:
             raise payload.error(
                 ParseError, "a value is neither a string nor null (the API sends only strings)"
             )
-        bad_time = ~frame["time"].astype(str).str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+        bad_time = ~frame["time"].astype(str).str.fullmatch(r"[1-9]\d{3}-(0[1-9]|1[0-2])")
         if bad_time.any():
             raise payload.error(ParseError, f"time {frame['time'][bad_time].iloc[0]!r} is not YYYY-MM")
         return pd.DataFrame(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from extractors import get_extractor
-from extractors.base import ParseError, Payload, PublisherError
+from extractors.base import ParseError, Payload, PublisherError, parse_month
 from transforms.schema import coerce_canonical, validate_canonical
 
 FIX = Path(__file__).parent / "fixtures"
@@ -371,3 +372,59 @@ def test_census_groups_are_not_countries_and_unknown_codes_are_kept() -> None:
 def test_census_unrecognised_payloads_are_parse_errors(body: bytes) -> None:
     with pytest.raises(ParseError):
         rows("us_census", payload("us_census", content=body))
+
+
+# ------------------------------------------------------------------------------------------ all sources
+
+KR_ITEMS = FIX / "kr_customs" / "nitemtrade_8542_CN_202603.xml"
+
+
+@pytest.mark.parametrize(
+    ("source", "fixture", "written", "impossible", "problem"),
+    [
+        (
+            "kr_customs",
+            KR_ITEMS,
+            b"<year>2026.03</year>",
+            b"<year>2026.13</year>",
+            "unexpected year '2026.13'",
+        ),
+        (
+            "kr_customs",
+            KR_ITEMS,
+            b"<year>2026.03</year>",
+            b"<year>2026.00</year>",
+            "unexpected year '2026.00'",
+        ),
+        (
+            "kr_customs",
+            KR_ITEMS,
+            b"<year>2026.03</year>",
+            b"<year>0000.03</year>",
+            "unexpected year '0000.03'",
+        ),
+        ("us_census", FIX / "us_census/exports_hs_2026-01.json", b'"2026-01"', b'"0000-01"', "'0000-01'"),
+        (
+            "cn_customs",
+            FIX / "cn_customs/table4_by_country_2026-02_usd.html",
+            b"Jan-Feb 2026",
+            b"Jan-Feb 0000",
+            "no release title",
+        ),
+    ],
+)
+def test_an_impossible_month_is_a_parse_error(
+    source: str, fixture: Path, written: bytes, impossible: bytes, problem: str
+) -> None:
+    """A month that no calendar has (13, 00, year 0) is the publisher's error, reported as one; it used
+    to reach `datetime.date` in the normaliser and escape as a bare ValueError."""
+    body = fixture.read_bytes()
+    assert written in body
+    with pytest.raises(ParseError, match=re.escape(problem)):
+        rows(source, payload(source, content=body.replace(written, impossible)))
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "0000-01", "26-01", "2026-1"])
+def test_parse_month_refuses_what_is_not_a_month(text: str) -> None:
+    with pytest.raises(ValueError, match="not a month"):
+        parse_month(text)
