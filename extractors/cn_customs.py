@@ -211,7 +211,10 @@ class CnCustoms:
                 f'table ({number}) "{subject}" is not supported; supported: '
                 f"{', '.join(f'({k}) {v}' for k, v in SUPPORTED_TABLES.items())}",
             )
-        title_month = _month_number(last_month or first_month)
+        try:
+            title_month = _month_number(last_month or first_month)
+        except ValueError as exc:
+            raise payload.error(ParseError, f"the title's month: {exc}") from None
         currency = _currency(currency)
         tables = [t for t in soup.find_all("table") if len(t.find_all("tr")) >= 3]
         if not tables:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from extractors import get_extractor
-from extractors.base import Payload
+from extractors.base import ParseError, Payload, PublisherError
 from flows.pipeline import Outcome, ReleasesFailed, runtime
 from flows.prefect_flows import backfill
 from tests.helpers import table_rows
+from transforms.schema import SchemaError, validate_canonical
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
 # Canary keys for every source, with characters that URL encoding changes: every scenario runs with them,
@@ -171,3 +173,12 @@ def assert_all_loaded(engine: Engine, root: Path, sources: list[str], outcomes: 
 
 def engine_now() -> Engine:
     return runtime().engine
+
+
+def parse_or_documented_error(source: str, body: bytes, ext: str) -> None:
+    """Parse, normalise and check a payload against the contract: it passes, or raises one of the documented
+    errors (ParseError, PublisherError, SchemaError); anything else escapes and fails the calling test."""
+    extractor = get_extractor(source)
+    payload = Payload(source, body, f"file:///{source}.{ext}", ext)
+    with contextlib.suppress(ParseError, PublisherError, SchemaError):
+        validate_canonical(extractor.normalize(extractor.parse(payload)))

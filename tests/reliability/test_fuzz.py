@@ -3,7 +3,6 @@ documented errors (ParseError, PublisherError from the parser; SchemaError from 
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors import get_extractor
-from extractors.base import ParseError, Payload, PublisherError
-from transforms.schema import SchemaError, validate_canonical
+from tests.reliability.harness import parse_or_documented_error
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -120,13 +117,6 @@ def payloads(draw: Any, source: str) -> bytes:
     return data
 
 
-def _check(source: str, body: bytes) -> None:
-    extractor = get_extractor(source)
-    payload = Payload(source, body, "file:///fuzz", EXT[source])
-    with contextlib.suppress(ParseError, PublisherError, SchemaError):
-        validate_canonical(extractor.normalize(extractor.parse(payload)))
-
-
 # Hypothesis warns when the global `random`'s state moves while it draws an example. These strategies
 # never touch it (the test alone never warns); in the full suite a background thread left by an earlier
 # Prefect test sometimes does, and Hypothesis's check (the state before and after) cannot tell whose it is.
@@ -144,6 +134,6 @@ def test_parsers_raise_only_documented_errors(source: str) -> None:
     )
     @given(payloads(source))
     def fuzz(body: bytes) -> None:
-        _check(source, body)
+        parse_or_documented_error(source, body, EXT[source])
 
     fuzz()
