@@ -371,6 +371,12 @@ def html_page_title(content: bytes) -> str | None:
     return " ".join(title.split())[:120] or "untitled"
 
 
+def month_pattern(separator: str) -> str:
+    """A regular expression for a month as publishers write it, year then month: a real month only
+    (2026.13, 2026.00 or year 0 are not; they would reach `datetime.date` and fail there)."""
+    return rf"[1-9]\d{{3}}{re.escape(separator)}(?:0[1-9]|1[0-2])"
+
+
 def parse_month(text: str) -> dt.date:
     """'YYYY-MM' (or 'YYYYMM', 'YYYY.MM') -> the first day of that month."""
     match = re.fullmatch(r"\s*([1-9]\d{3})[-.]?(\d{2})\s*", text)

@@ -41,6 +41,7 @@ from extractors.base import (
     PublisherError,
     SourceConfig,
     html_page_title,
+    month_pattern,
     redact_text,
     redact_url,
 )
@@ -171,7 +172,7 @@ class KrCustoms:
 # The item fields tradeflow reads (`hsCode` is itemtrade's name for `hsCd`), in the order of the rows below.
 ITEM_FIELDS = (*(c for c in RAW_COLUMNS if c != "endpoint"), "hsCode")
 _BATCH_BYTES = 256 << 10  # small batches: the last one, which nothing overlaps, is short
-_YEAR = re.compile(r"[1-9]\d{3}\.(0[1-9]|1[0-2])")  # a real month: 2026.13 or 0000.01 is not
+_YEAR = re.compile(month_pattern("."))
 _BATCHES_IN_FLIGHT = 3
 _WORKERS = max(1, min(os.cpu_count() or 1, 4))  # the parallel reader's threads: one per core, at most 4
 _per_thread = threading.local()
@@ -386,8 +387,8 @@ def _read_plain(
     the peak memory vary by 60 MB from run to run (87 MB above the payload's every time on one).
     The grammar is checked whole: each line must have the same number of columns (pyarrow refuses the
     rest), its first and last columns must be `<item>` and `</item>`, and every field column must open
-    and close the same name, the first line's. The text is then what XPath's
-    normalize-space gives: no tab or newline can be in it, so trimming and folding spaces is the rest.
+    and close the same name, the first line's. The text is then what XPath's normalize-space gives: no
+    tab or newline can be in it, so trimming and folding spaces is the rest.
     Anything else goes to the XML readers, which read every form and report what is malformed.
     """
     root, ranges = cut

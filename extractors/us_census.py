@@ -18,7 +18,15 @@ from typing import ClassVar
 
 import pandas as pd
 
-from extractors.base import HttpSession, ParseError, Payload, SourceConfig, html_page_title, redact_url
+from extractors.base import (
+    HttpSession,
+    ParseError,
+    Payload,
+    SourceConfig,
+    html_page_title,
+    month_pattern,
+    redact_url,
+)
 from transforms.us_census import annual_revision_date, iso3_to_census, normalize_us_census
 
 VALUE_FIELDS = {"exports": ("ALL_VAL_MO",), "imports": ("GEN_VAL_MO", "CON_VAL_MO")}
@@ -123,7 +131,7 @@ class UsCensus:
             raise payload.error(
                 ParseError, "a value is neither a string nor null (the API sends only strings)"
             )
-        bad_time = ~frame["time"].astype(str).str.fullmatch(r"[1-9]\d{3}-(0[1-9]|1[0-2])")
+        bad_time = ~frame["time"].astype(str).str.fullmatch(month_pattern("-"))
         if bad_time.any():
             raise payload.error(ParseError, f"time {frame['time'][bad_time].iloc[0]!r} is not YYYY-MM")
         return pd.DataFrame(
