@@ -98,36 +98,48 @@ def _comtrade() -> Iterator[tuple[str, bytes]]:
 
 
 def _census() -> Iterator[tuple[str, bytes]]:
-    doc = json.loads((FIX / "us_census" / "exports_hs_2026-01.json").read_bytes())
-    for column, name in enumerate(doc[0]):
-        for value in JSON_VALUES:
-            changed = copy.deepcopy(doc)
-            changed[1][column] = value
-            yield f"{name}={value!r:.40}", json.dumps(changed).encode()
+    for fixture in ("exports_hs_2026-01.json", "imports_hs_2026-01.json"):
+        doc = json.loads((FIX / "us_census" / fixture).read_bytes())
+        for column, name in enumerate(doc[0]):
+            for value in JSON_VALUES:
+                changed = copy.deepcopy(doc)
+                changed[1][column] = value
+                yield f"{fixture} {name}={value!r:.40}", json.dumps(changed).encode()
 
 
 def _korea() -> Iterator[tuple[str, bytes]]:
-    body = (FIX / "kr_customs" / "nitemtrade_8542_CN_202603.xml").read_text(encoding="utf-8")
-    second = body.index("<item>", body.index("<item>") + 1)  # the first month item (the first is 총계)
-    end = body.index("</item>", second)
-    for field in re.finditer(r"<(\w+)>([^<]*)</\1>", body[second:end]):
-        start, stop = second + field.start(2), second + field.end(2)
-        for value in TEXTS:
-            changed = body[:start] + html.escape(value) + body[stop:]
-            yield f"{field.group(1)}={value!r:.40}", changed.encode()
+    for fixture in ("nitemtrade_8542_CN_202603.xml", "itemtrade_8542_202603.xml"):
+        body = (FIX / "kr_customs" / fixture).read_text(encoding="utf-8")
+        item = body.index("<item>")
+        while "<year>총계</year>" in body[item : body.index("</item>", item)]:
+            item = body.index("<item>", item + 1)  # the first month's item, not the grand total
+        end = body.index("</item>", item)
+        for field in re.finditer(r"<(\w+)>([^<]*)</\1>", body[item:end]):
+            start, stop = item + field.start(2), item + field.end(2)
+            for value in TEXTS:
+                changed = body[:start] + html.escape(value) + body[stop:]
+                yield f"{fixture} {field.group(1)}={value!r:.40}", changed.encode()
 
 
 def _gacc() -> Iterator[tuple[str, bytes]]:
-    body = (FIX / "cn_customs" / "table4_by_country_2026-02_usd.html").read_text(encoding="utf-8")
-    # Each text in the table from its title line down to the first figures' row (the Total row): title,
-    # unit line, every header cell, the row's label and figures; then the page title's month and year.
-    table, total_row = body.index("<table"), body.index("</tr>", body.index(">Total<"))
-    places = [m.span(1) for m in re.finditer(r">([^<>]*\S[^<>]*)<", body[:total_row]) if m.start() > table]
-    places += [m.span(i) for m in [re.search(r"Jan-(Feb) (2026)", body)] if m for i in (1, 2)]
-    for start, stop in places:
-        for value in TEXTS:
-            changed = body[:start] + html.escape(value) + body[stop:]
-            yield f"{body[start:stop].strip()[:30]!r}@{start}={value!r:.40}", changed.encode()
+    for fixture in ("table4_by_country_2026-02_usd.html", "table5_major_exports_2025-02_usd.html"):
+        body = (FIX / "cn_customs" / fixture).read_text(encoding="utf-8")
+        # Each text of the table from its title line down to its first row of figures (title, unit line,
+        # every header cell, that row's label and figures), then the page title's last month and year.
+        places: list[tuple[int, int]] = []
+        for row in re.finditer(r"<tr.*?</tr>", body[body.index("<table") :], re.DOTALL):
+            at = body.index("<table") + row.start()
+            texts = list(re.finditer(r">([^<>]*\S[^<>]*)<", row.group(0)))
+            places += [(at + m.start(1), at + m.end(1)) for m in texts]
+            if any(re.fullmatch(r"\s*-?[\d,]+\.\d+\s*", m.group(1)) for m in texts):
+                break
+        title = re.search(r"Jan-(\w+) (\d{4})", body)
+        assert title is not None
+        places += [title.span(1), title.span(2)]
+        for start, stop in places:
+            for value in TEXTS:
+                changed = body[:start] + html.escape(value) + body[stop:]
+                yield f"{fixture} {body[start:stop].strip()[:30]!r}@{start}={value!r:.40}", changed.encode()
 
 
 CASES = {"un_comtrade": (_comtrade, "json"), "us_census": (_census, "json"), "kr_customs": (_korea, "xml")}
