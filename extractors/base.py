@@ -379,7 +379,7 @@ def month_pattern(separator: str) -> str:
 
 def parse_month(text: str) -> dt.date:
     """'YYYY-MM' (or 'YYYYMM', 'YYYY.MM') -> the first day of that month."""
-    match = re.fullmatch(r"\s*([1-9]\d{3})[-.]?(\d{2})\s*", text)
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    month = text.strip()
+    if not any(re.fullmatch(month_pattern(separator), month) for separator in ("-", ".", "")):
         raise ValueError(f"not a month: {text!r} (expected YYYY-MM)")
-    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+    return dt.date(int(month[:4]), int(month[-2:]), 1)

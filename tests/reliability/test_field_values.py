@@ -127,8 +127,9 @@ def _gacc() -> Iterator[tuple[str, bytes]]:
         # Each text of the table from its title line down to its first row of figures (title, unit line,
         # every header cell, that row's label and figures), then the page title's last month and year.
         places: list[tuple[int, int]] = []
-        for row in re.finditer(r"<tr.*?</tr>", body[body.index("<table") :], re.DOTALL):
-            at = body.index("<table") + row.start()
+        table = body.index("<table")
+        for row in re.finditer(r"<tr.*?</tr>", body[table:], re.DOTALL):
+            at = table + row.start()
             texts = list(re.finditer(r">([^<>]*\S[^<>]*)<", row.group(0)))
             places += [(at + m.start(1), at + m.end(1)) for m in texts]
             if any(re.fullmatch(r"\s*-?[\d,]+\.\d+\s*", m.group(1)) for m in texts):
