@@ -18,6 +18,7 @@ from transforms.canonical import format_canonical
 from transforms.schema import SchemaError
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
+from warehouse.query import QueryError
 
 log = logging.getLogger("tradeflow")
 
@@ -115,15 +116,15 @@ def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_query(settings: Settings, args: argparse.Namespace) -> int:
-    from warehouse.read import render_table, run_query
+    from warehouse.query import read_only_query
+    from warehouse.read import write_rows
 
-    frame = run_query(_engine(settings), args.sql)
-    if args.format == "table":
-        sys.stdout.write(render_table(frame))
-    elif args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
-    else:
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", force_ascii=False) + "\n")
+    limit = args.limit if args.limit is not None else (200 if args.format == "table" else None)
+    fetch = None if limit is None else limit + 1  # one more tells whether rows were left out
+    with read_only_query(settings.database_url, args.sql, timeout_s=args.timeout, limit=fetch) as result:
+        shown = write_rows(result.columns, result.rows, args.format, sys.stdout, limit=limit)
+    if shown.truncated:
+        print(f"(first {limit} rows shown; --limit N for more)", file=sys.stderr)
     return 0
 
 
@@ -143,6 +144,20 @@ def _safe_db(settings: Settings) -> str:
 def _one_line(exc: BaseException, settings: Settings) -> str:
     text = " ".join(str(exc).split())
     return redact_text(text, settings.secrets())
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,9 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="csv", choices=["csv", "parquet", "json"])
     p.add_argument("--out", required=True)
 
-    p = sub.add_parser("query", help="run a read-only SQL query against the warehouse")
+    p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")
     p.add_argument("sql")
     p.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    p.add_argument(
+        "--limit", type=_positive_int, help="rows to fetch at most (default: 200 for table, all for csv/json)"
+    )
+    p.add_argument(
+        "--timeout", type=_positive_float, default=60.0, metavar="SECONDS", help="stop the query after this"
+    )
 
     sub.add_parser("serve", help="serve the deployments (nightly schedule + backfill)")
 
@@ -228,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](settings, args)
-    except (TradeflowError, SchemaError) as exc:
+    except (TradeflowError, SchemaError, QueryError) as exc:
         print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
         return 1
     except (OSError, ValueError, SQLAlchemyError) as exc:

@@ -1,0 +1,125 @@
+"""`tradeflow query` is read-only by construction, stops on time and fetches only what it prints.
+
+Each hostile statement goes through the real CLI against a warehouse with figures and revisions, on
+SQLite and PostgreSQL; the warehouse must be exactly as before, and the user gets one line saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, text
+
+from tests.helpers import canonical_frame, release_info, snapshot
+from warehouse.upsert import upsert_release
+
+HOSTILE = [
+    "COMMIT; DELETE FROM trade_flow_revision; DELETE FROM trade_flow",
+    "ROLLBACK; UPDATE trade_flow SET value=1, first_value=1",
+    "COMMIT; DROP TABLE trade_flow_revision",
+    "DELETE FROM trade_flow",
+    "UPDATE trade_flow SET value = 1",
+    "DROP TABLE trade_flow",
+    "INSERT INTO release (source) VALUES ('x')",
+    "WITH gone AS (DELETE FROM trade_flow RETURNING id) SELECT * FROM gone",
+    "SELECT 1; DELETE FROM trade_flow",
+    "SET TRANSACTION READ WRITE",
+]
+SQLITE_ONLY = [
+    "PRAGMA query_only = OFF",
+    "VACUUM INTO '{tmp}/copy.db'",
+    "ATTACH DATABASE '{tmp}/other.db' AS other",
+]
+
+
+def _cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture
+def loaded(engine: Engine, db_url: str, tmp_path: Path) -> dict[str, str]:
+    """A warehouse with 40 figures, 40 revisions; the environment that points the CLI at it."""
+    frame = canonical_frame(40)
+    upsert_release(engine, frame, release_info(b"one"))
+    upsert_release(engine, frame.assign(value=frame["value"] + 1), release_info(b"two"))
+    return {
+        **os.environ,
+        "TRADEFLOW_DATABASE_URL": db_url,
+        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+    }
+
+
+def test_no_statement_can_write(engine: Engine, db_url: str, loaded: dict[str, str], tmp_path: Path) -> None:
+    before = snapshot(engine)
+    statements = HOSTILE + ([s.format(tmp=tmp_path) for s in SQLITE_ONLY] if "sqlite" in db_url else [])
+    for sql in statements:
+        result = _cli(loaded, "query", sql)
+        assert result.returncode == 1, (sql, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("tradeflow query: "), (sql, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert snapshot(engine) == before
+    assert not (tmp_path / "copy.db").exists() and not (tmp_path / "other.db").exists()
+    # ... and an honest read still works, through the same path.
+    result = _cli(loaded, "query", "SELECT count(*) AS n FROM trade_flow_revision")
+    assert result.returncode == 0 and result.stdout.split() == ["n", "40"], result.stderr
+
+
+def test_a_slow_query_stops_at_the_timeout(engine: Engine, db_url: str, loaded: dict[str, str]) -> None:
+    if "sqlite" in db_url:
+        endless = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r"
+    else:
+        endless = "SELECT pg_sleep(1000)"
+    started = time.monotonic()
+    result = _cli(loaded, "query", "--timeout", "2", endless, timeout=60)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1
+    assert "timed out after 2 s" in result.stderr
+    assert elapsed < 30, elapsed
+    if "postgresql" in db_url:  # the server stopped it too: no backend left sleeping
+        with engine.connect() as conn:
+            sleeping = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE query LIKE '%pg_sleep(1000)%' AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert sleeping == 0
+
+
+def test_only_the_rows_printed_are_fetched(db_url: str, loaded: dict[str, str]) -> None:
+    """A result of 10^12 rows: a table shows 200, `--limit` caps CSV and JSON, and nothing runs out
+    of memory (fetching it whole would never end)."""
+    huge = (
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000000)"
+        " SELECT a.n AS a, b.n AS b FROM r a, r b"
+    )
+    result = _cli(loaded, "query", "--timeout", "60", huge, timeout=90)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 201 and lines[0].split() == ["a", "b"]
+    assert "first 200 rows shown" in result.stderr
+    result = _cli(loaded, "query", "--format", "csv", "--limit", "3", huge, timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["a,b", "1,1", "1,2", "1,3"]
+    result = _cli(loaded, "query", "--format", "json", "--limit", "2", "SELECT 1 AS one, NULL AS empty")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"one": 1, "empty": None}]
+
+
+def test_query_streams_everything_without_a_limit_in_csv(loaded: dict[str, str]) -> None:
+    result = _cli(loaded, "query", "--format", "csv", "SELECT period, value FROM trade_flow ORDER BY value")
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert len(frame) == 40 and frame["period"].iloc[0] == dt.date(2026, 1, 1).isoformat()

@@ -1,0 +1,211 @@
+"""`tradeflow query`: one read-only statement, on a connection that cannot write, with a deadline.
+
+Read-only by construction, not by a setting a statement could undo:
+- PostgreSQL: the statement runs through a server-side cursor (`DECLARE ... CURSOR FOR <sql>`, sent with
+  the extended protocol), which takes exactly one SELECT, VALUES, TABLE or WITH query: `COMMIT; DELETE ...`
+  is refused by the server before anything runs, as is any data-modifying WITH. The transaction is
+  `READ ONLY`, the session defaults to read-only transactions, and `statement_timeout` makes the server
+  itself stop the query (so a backend never runs on after its client is gone).
+- SQLite: the file is opened with `mode=ro`, Python's driver runs one statement per call, and an
+  authorizer allows reading only (no write, PRAGMA, ATTACH, VACUUM INTO, transaction control). A
+  progress handler enforces the deadline (a recursive CTE stops on time).
+Rows are fetched in batches as they are printed or written: `--limit` caps what is fetched at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.engine import make_url
+
+BATCH_ROWS = 1_000
+DB_CONNECT_TIMEOUT_S = 10
+
+
+class QueryError(Exception):
+    """The query was refused or failed; the message says why, in one line."""
+
+
+@dataclass
+class QueryResult:
+    columns: list[str]
+    rows: Iterator[tuple[Any, ...]]  # streamed: at most `limit` rows, fetched in batches
+
+
+def _batches(
+    fetchmany: Any, limit: int | None, deadline: float, timeout_s: float
+) -> Iterator[tuple[Any, ...]]:
+    left = limit
+    while left is None or left > 0:
+        if time.monotonic() > deadline:
+            raise QueryError(f"query timed out after {timeout_s:g} s (--timeout)")
+        batch = fetchmany(BATCH_ROWS if left is None else min(BATCH_ROWS, left))
+        if not batch:
+            return
+        for row in batch:
+            yield tuple(row)
+        if left is not None:
+            left -= len(batch)
+
+
+@contextmanager
+def read_only_query(
+    database_url: str, sql: str, *, timeout_s: float = 60.0, limit: int | None = None
+) -> Iterator[QueryResult]:
+    """Run one read-only statement; the rows are read while the context is open."""
+    statement = sql.strip().rstrip(";").strip()
+    if not statement:
+        raise QueryError("no SQL given")
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        with _sqlite_query(url.database or "", statement, timeout_s, limit) as result:
+            yield result
+    elif url.get_backend_name() == "postgresql":
+        with _postgres_query(url.set(drivername="postgresql"), statement, timeout_s, limit) as result:
+            yield result
+    else:
+        raise QueryError(f"unsupported database {url.get_backend_name()!r}")
+
+
+# ------------------------------------------------------------------------------------------------ SQLite
+
+# sqlite3 authorizer action codes that only read (SQLITE_READ, SQLITE_SELECT, SQLITE_FUNCTION,
+# SQLITE_RECURSIVE); everything else is denied.
+_SQLITE_READING = frozenset({20, 21, 31, 33})
+_PROGRESS_EVERY = 10_000  # VM instructions between deadline checks
+
+
+def _sqlite_uri(path: str) -> str:
+    """A read-only URI for the file; `immutable` where its folder cannot take WAL's shared-memory file
+    (a warehouse copied to read-only storage: no writer can exist there)."""
+    target = Path(path).expanduser().resolve()
+    if not target.is_file():
+        raise QueryError(f"no SQLite warehouse at {target} (run `tradeflow db upgrade` or a load first)")
+    uri = f"file:{quote(str(target))}?mode=ro"
+    shm = target.with_name(target.name + "-shm")
+    if not shm.exists() and not _writable(target.parent):
+        uri += "&immutable=1"
+    return uri
+
+
+def _writable(folder: Path) -> bool:
+    import os
+
+    return os.access(folder, os.W_OK)
+
+
+@contextmanager
+def _sqlite_query(path: str, sql: str, timeout_s: float, limit: int | None) -> Iterator[QueryResult]:
+    deadline = time.monotonic() + timeout_s
+    conn = sqlite3.connect(_sqlite_uri(path), uri=True, timeout=min(timeout_s, 30.0), check_same_thread=False)
+    try:
+        conn.set_authorizer(
+            lambda action, *_: sqlite3.SQLITE_OK if action in _SQLITE_READING else sqlite3.SQLITE_DENY
+        )
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), _PROGRESS_EVERY)
+        try:
+            cursor = conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc, timeout_s) from None
+        columns = [d[0] for d in cursor.description or ()]
+        if not columns:
+            raise QueryError("the statement returns no rows: `query` runs one read-only SELECT")
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            try:
+                yield from _batches(cursor.fetchmany, limit, deadline, timeout_s)
+            except sqlite3.Error as exc:
+                raise _sqlite_error(exc, timeout_s) from None
+
+        yield QueryResult(columns, rows())
+    finally:
+        conn.close()
+
+
+def _sqlite_error(exc: sqlite3.Error, timeout_s: float) -> QueryError:
+    text = str(exc)
+    if "interrupted" in text:
+        return QueryError(f"query timed out after {timeout_s:g} s (--timeout)")
+    if (
+        "not authorized" in text
+        or "authorization denied" in text
+        or "readonly" in text
+        or "one statement" in text
+    ):
+        return QueryError(f"refused: `query` runs one read-only SELECT ({text})")
+    return QueryError(text)
+
+
+# -------------------------------------------------------------------------------------------- PostgreSQL
+
+
+@contextmanager
+def _postgres_query(url: Any, sql: str, timeout_s: float, limit: int | None) -> Iterator[QueryResult]:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    conninfo = url.render_as_string(hide_password=False)
+    params = conninfo_to_dict(conninfo)
+    timeout_ms = max(1, int(timeout_s * 1000))
+    options = " ".join(
+        part
+        for part in (
+            str(params.pop("options", "") or ""),
+            "-c default_transaction_read_only=on",
+            f"-c statement_timeout={timeout_ms}",
+            f"-c idle_in_transaction_session_timeout={timeout_ms + 5000}",
+        )
+        if part
+    )
+    params.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+    deadline = time.monotonic() + timeout_s
+    try:
+        conn = psycopg.connect(make_conninfo("", **params, options=options))
+    except psycopg.Error as exc:
+        raise QueryError(f"cannot connect to the warehouse: {' '.join(str(exc).split())}") from None
+    try:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION READ ONLY")
+            # A named cursor: DECLARE over the extended protocol takes one query and nothing else.
+            with conn.cursor(name="tradeflow_query") as cursor:
+                try:
+                    cursor.execute(sql)
+                except psycopg.Error as exc:
+                    raise _postgres_error(exc, timeout_s) from None
+                columns = [d.name for d in cursor.description or ()]
+
+                def rows() -> Iterator[tuple[Any, ...]]:
+                    try:
+                        yield from _batches(cursor.fetchmany, limit, deadline, timeout_s)
+                    except psycopg.Error as exc:
+                        raise _postgres_error(exc, timeout_s) from None
+
+                yield QueryResult(columns, rows())
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        conn.close()
+
+
+class _Rollback(Exception):
+    """Ends the read-only transaction with a rollback: nothing it did is kept, whatever it was."""
+
+
+def _postgres_error(exc: Exception, timeout_s: float) -> QueryError:
+    diag = getattr(exc, "diag", None)
+    code = getattr(diag, "sqlstate", None)
+    # The primary message only: the rest quotes the DECLARE the statement was wrapped in.
+    text = " ".join(str(getattr(diag, "message_primary", None) or exc).split())
+    if code == "57014":  # query_canceled: statement_timeout
+        return QueryError(f"query timed out after {timeout_s:g} s (--timeout)")
+    if code in ("42601", "25006", "0A000") or "multiple commands" in text:
+        return QueryError(f"refused: `query` runs one read-only SELECT ({text})")
+    return QueryError(text)
