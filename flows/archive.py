@@ -1,7 +1,11 @@
-"""The raw payload archive: raw/<source>/<YYYY-MM>/<sha256>.<ext>, plus one manifest per fetched release.
+"""The raw payload archive: raw/<source>/<YYYY-MM>/<sha256>.<ext>, one manifest per distinct release, and
+a log of every fetch.
 
 The manifest (`<release sha256>.release.json`) names the release (source, scope, period, URLs) and its
-payload files, so any release can be re-parsed, or the whole warehouse rebuilt, without the network.
+payload files, so any release can be re-parsed without the network. Payloads and manifests are
+content-addressed and written once; the month's fetch log (`fetches.jsonl`, one line appended per fetch)
+records each time a release was fetched, so a rebuild replays A, B, A (a publisher that reverted a
+revision) in that order and ends on A, as the live warehouse did.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +31,12 @@ def _write_atomic(target: Path, data: bytes) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or an interrupt leaves no half-written file behind
+        raise
 
 
 def month_dir(data_dir: Path, source: str, period: dt.date) -> Path:
@@ -58,7 +67,8 @@ class Manifest:
     fetched_at: dt.datetime
     parts: list[dict[str, Any]]
 
-    def payloads(self) -> list[Payload]:
+    def payloads(self, fetched_at: dt.datetime | None = None) -> list[Payload]:
+        """The release's payloads as fetched (at `fetched_at`, for a later fetch of the same bytes)."""
         return [
             Payload(
                 source=self.source,
@@ -67,7 +77,7 @@ class Manifest:
                 ext=part["ext"],
                 period=self.period,
                 scope=self.scope,
-                fetched_at=self.fetched_at,
+                fetched_at=fetched_at or self.fetched_at,
                 status=int(part.get("status", 200)),
             )
             for part in self.parts
@@ -102,7 +112,22 @@ def archive_release(
     }
     target = month_dir(data_dir, source, period) / f"{sha}.release.json"
     _write_atomic(target, json.dumps(doc, indent=1).encode())
+    _log_fetch(target, scope, payloads[0].fetched_at)
     return target
+
+
+FETCH_LOG = "fetches.jsonl"
+
+
+def _log_fetch(manifest: Path, scope: str, fetched_at: dt.datetime) -> None:
+    """Append one line for this fetch. A single write of a short line to a file opened for appending
+    lands whole, after every other, even with several processes appending at once."""
+    line = json.dumps({"fetched_at": fetched_at.isoformat(), "scope": scope, "manifest": manifest.name})
+    fd = os.open(manifest.parent / FETCH_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (line + "\n").encode())
+    finally:
+        os.close(fd)
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -118,15 +143,55 @@ def read_manifest(path: Path) -> Manifest:
     )
 
 
-def manifests(data_dir: Path, sources: list[str], start: dt.date, end: dt.date) -> list[Manifest]:
-    """Archived releases in a month range, oldest fetch first (so revisions replay in order)."""
-    found: list[Manifest] = []
+@dataclass(frozen=True)
+class ArchivedFetch:
+    """One fetch of an archived release: which release, and when it was fetched."""
+
+    manifest: Manifest
+    fetched_at: dt.datetime
+
+    def payloads(self) -> list[Payload]:
+        return self.manifest.payloads(self.fetched_at)
+
+
+def _fetches_in(folder: Path) -> list[ArchivedFetch]:
+    """A month folder's fetches, from its log; a manifest the log does not name (archived before the
+    log existed) counts once, at its first fetch. A torn last line (a crash mid-append) is skipped."""
+    loaded: dict[str, Manifest] = {}
+
+    def manifest(name: str) -> Manifest:
+        if name not in loaded:
+            loaded[name] = read_manifest(folder / name)
+        return loaded[name]
+
+    found: list[ArchivedFetch] = []
+    log = folder / FETCH_LOG
+    if log.is_file():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                when = dt.datetime.fromisoformat(entry["fetched_at"])
+                name = str(entry["manifest"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if (folder / name).is_file():
+                found.append(ArchivedFetch(manifest(name), when))
+    for path in folder.glob("*.release.json"):
+        if path.name not in loaded:
+            first = manifest(path.name)
+            found.append(ArchivedFetch(first, first.fetched_at))
+    return found
+
+
+def archived_fetches(data_dir: Path, sources: list[str], start: dt.date, end: dt.date) -> list[ArchivedFetch]:
+    """Every fetch of an archived release in a month range, oldest first (so revisions, and reverted
+    revisions, replay in the order they happened)."""
+    found: list[ArchivedFetch] = []
     for source in sources:
         root = data_dir / "raw" / source
         if not root.is_dir():
             continue
-        for path in root.glob("*/*.release.json"):
-            manifest = read_manifest(path)
-            if start <= manifest.period <= end:
-                found.append(manifest)
-    return sorted(found, key=lambda m: (m.fetched_at, m.source, m.scope, m.period))
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            found += [f for f in _fetches_in(folder) if start <= f.manifest.period <= end]
+    m = attrgetter("manifest")
+    return sorted(found, key=lambda f: (f.fetched_at, m(f).source, m(f).scope, m(f).period))

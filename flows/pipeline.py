@@ -32,7 +32,7 @@ from extractors.base import (
     parse_month,
     redact_text,
 )
-from flows.archive import archive_release, manifests, release_sha256
+from flows.archive import archive_release, archived_fetches, release_sha256
 from flows.planning import CellState, Planned, latest_publishable, plan_backfill, plan_source
 from flows.settings import SOURCE_IDS, Settings, get_settings, with_prefect_secrets
 from transforms.areas import is_unmapped
@@ -406,12 +406,13 @@ def outcomes_since(rt: Runtime, planned: list[Planned], since: dt.datetime, why:
 
 
 def reload_archived(rt: Runtime, sources: list[str], start: dt.date, end: dt.date) -> list[Outcome]:
-    """`backfill --offline`: replay archived releases in fetch order, without the network."""
+    """`backfill --offline`: replay every archived fetch in the order it happened, without the network."""
     outcomes = []
-    for m in manifests(rt.settings.data_dir, sources, start, end):
+    for fetch in archived_fetches(rt.settings.data_dir, sources, start, end):
+        m = fetch.manifest
         try:
             outcomes.append(
-                load_payloads(rt, m.source, m.scope, m.period, m.payloads(), force=True, manifest=m.path)
+                load_payloads(rt, m.source, m.scope, m.period, fetch.payloads(), force=True, manifest=m.path)
             )
         except (TradeflowError, OSError) as exc:
             message = rt.redact(str(exc))

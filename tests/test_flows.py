@@ -217,3 +217,69 @@ def test_offline_backfill_rebuilds_from_the_archive(env: dict[str, str], tmp_pat
         tuple(str(r[f]) for f in fields) for r in original["trade_flow"]
     )
     rebuilt.dispose()
+
+
+def _revise(releases: Path, step: int) -> None:
+    """Move every Korean export value and every Comtrade value of the replayed months by `step`."""
+    import re
+
+    for page in (releases / "kr_customs").glob("*.xml"):
+        text = re.sub(
+            r"<expDlr>(\d+)</expDlr>", lambda m: f"<expDlr>{int(m[1]) + step}</expDlr>", page.read_text()
+        )
+        page.write_text(text, encoding="utf-8")
+    for page in (releases / "un_comtrade").glob("*.json"):
+        text = re.sub(
+            r'"primaryValue": ?(\d+)', lambda m: f'"primaryValue": {int(m[1]) + step}', page.read_text()
+        )
+        page.write_text(text, encoding="utf-8")
+
+
+def test_offline_rebuild_ends_where_the_live_warehouse_did_after_a_reverted_revision(
+    env: dict[str, str], engine: Engine, releases: Path, tmp_path: Path
+) -> None:
+    """A publisher revises (A, then B) and takes the revision back (A again): the live warehouse ends on
+    A, and so must a rebuild from the archive, which replays every fetch in order."""
+    sources = ["kr_customs", "un_comtrade"]
+    backfill(start_month="2026-08", end_month="2026-10", sources=sources)
+    first = {
+        (r["source"], r["commodity_code"], r["period"], r["flow"], r["partner"]): r["value"]
+        for r in table_rows(engine, "trade_flow")
+    }
+    _revise(releases, 1000)
+    assert all(
+        o.state == "loaded" for o in backfill(start_month="2026-08", end_month="2026-10", sources=sources)
+    )
+    _revise(releases, -1000)
+    assert all(
+        o.state == "loaded" for o in backfill(start_month="2026-08", end_month="2026-10", sources=sources)
+    )
+    live = table_rows(engine, "trade_flow")
+    fields = ("source", "reporter", "partner", "flow", "commodity_code", "period", "period_months", "value")
+    assert {
+        (r["source"], r["commodity_code"], r["period"], r["flow"], r["partner"]): r["value"] for r in live
+    } == first
+    revised_twice = count(engine, "trade_flow_revision")
+    assert revised_twice > 2 * 12  # every export value of both sources went to B and back
+
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    result = _cli(
+        {**env, "TRADEFLOW_DATABASE_URL": rebuilt_url},
+        "backfill",
+        "--offline",
+        "--start",
+        "2026-08",
+        "--end",
+        "2026-10",
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    from warehouse.engine import create_warehouse_engine
+
+    rebuilt = create_warehouse_engine(rebuilt_url)
+    try:
+        assert sorted(tuple(str(r[f]) for f in fields) for r in table_rows(rebuilt, "trade_flow")) == sorted(
+            tuple(str(r[f]) for f in fields) for r in live
+        )
+        assert count(rebuilt, "trade_flow_revision") == revised_twice
+    finally:
+        rebuilt.dispose()

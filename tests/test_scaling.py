@@ -191,7 +191,7 @@ def _archive_in_process(data_dir: str, barrier: Any, rounds: int) -> None:
 def test_processes_archiving_the_same_release_at_once_all_succeed(tmp_path: Path) -> None:
     """Two backfills on one disk archive the same release at the same moment (found by
     test_two_backfills_at_once under load: a shared temporary file name made one rename fail)."""
-    from flows.archive import manifests, read_manifest
+    from flows.archive import archived_fetches, read_manifest
 
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(4)
@@ -206,6 +206,11 @@ def test_processes_archiving_the_same_release_at_once_all_succeed(tmp_path: Path
     import datetime as dt
 
     for i in range(200):
-        (found,) = manifests(tmp_path / str(i), ["cn_customs"], dt.date(2026, 9, 1), dt.date(2026, 9, 1))
-        assert read_manifest(found.path).payloads()[0].content == b"<html>same bytes</html>" * 1000
+        fetches = archived_fetches(
+            tmp_path / str(i), ["cn_customs"], dt.date(2026, 9, 1), dt.date(2026, 9, 1)
+        )
+        assert len(fetches) == 4  # every process's fetch logged, each on a line of its own
+        assert (
+            read_manifest(fetches[0].manifest.path).payloads()[0].content == b"<html>same bytes</html>" * 1000
+        )
     assert not list(tmp_path.rglob("*.part"))
