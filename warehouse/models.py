@@ -119,6 +119,11 @@ class TradeFlowRevision(SQLModel, table=True):
     new_quantity: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
     old_provisional: bool
     new_provisional: bool
+    # Since migration 0005; NULL on rows written before it.
+    old_valuation: str | None = Field(default=None, max_length=3)
+    new_valuation: str | None = Field(default=None, max_length=3)
+    old_quantity_unit: str | None = Field(default=None, max_length=40)
+    new_quantity_unit: str | None = Field(default=None, max_length=40)
     old_release_id: int = Field(sa_column=_ref("release.id"))
     release_id: int = Field(sa_column=_ref("release.id"))
     revised_at: dt.datetime = Field(sa_column=_utc_column())

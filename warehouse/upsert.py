@@ -351,6 +351,7 @@ def _merge(conn: Connection, release_id: int, now: dt.datetime, *, backfill: boo
         f"SELECT {', '.join(f's.{c}' for c in CANONICAL_COLUMNS)}, s.row_hash, t.id AS trade_flow_id, "
         f"t.value AS old_value, "
         f"t.net_weight_kg AS old_net_weight_kg, t.quantity AS old_quantity, t.provisional AS old_provisional, "
+        f"t.valuation AS old_valuation, t.quantity_unit AS old_quantity_unit, "
         f"t.release_id AS old_release_id "
         f"FROM {temp}{_STAGE} s LEFT JOIN trade_flow t ON {join} "
         f"WHERE t.id IS NULL OR {_differs(dialect, 't', 's')}"
@@ -360,9 +361,11 @@ def _merge(conn: Connection, release_id: int, now: dt.datetime, *, backfill: boo
         text(
             "INSERT INTO trade_flow_revision (trade_flow_id, old_value, new_value, old_net_weight_kg,"
             " new_net_weight_kg, old_quantity, new_quantity, old_provisional, new_provisional,"
+            " old_valuation, new_valuation, old_quantity_unit, new_quantity_unit,"
             " old_release_id, release_id, revised_at)"
             " SELECT trade_flow_id, old_value, value, old_net_weight_kg, net_weight_kg, old_quantity,"
-            f" quantity, old_provisional, provisional, old_release_id, :rid, :now FROM {temp}{_CHANGED}"
+            " quantity, old_provisional, provisional, old_valuation, valuation, old_quantity_unit,"
+            f" quantity_unit, old_release_id, :rid, :now FROM {temp}{_CHANGED}"
             " WHERE trade_flow_id IS NOT NULL"
         ),
         params,
