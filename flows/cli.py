@@ -24,7 +24,7 @@ log = logging.getLogger("tradeflow")
 
 
 def _engine(settings: Settings, migrate: bool = True) -> Engine:
-    engine = create_warehouse_engine(settings.database_url)
+    engine = create_warehouse_engine(settings.database_url, **settings.engine_options())
     if migrate:
         upgrade(engine)
     return engine

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import Field
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from extractors import get_extractor
 from extractors.base import (
@@ -38,8 +39,9 @@ from flows.settings import SOURCE_IDS, Settings, get_settings, with_prefect_secr
 from transforms.areas import is_unmapped
 from transforms.schema import SchemaError, empty_canonical, validate_canonical
 from warehouse.engine import create_warehouse_engine, is_sqlite
+from warehouse.errors import describe
 from warehouse.migrate import upgrade
-from warehouse.upsert import ReleaseInfo, record_status, upsert_release
+from warehouse.upsert import ReleaseInfo, record_status, record_statuses, upsert_release
 
 log = logging.getLogger("tradeflow.flows")
 SourceId = Literal["un_comtrade", "kr_customs", "cn_customs", "us_census"]
@@ -71,16 +73,6 @@ class Outcome:
         return f"{self.source} {self.month} {self.scope}: {self.state} ({detail})"
 
 
-class ReleasesFailed(Exception):
-    """Raised at the end of a run in which at least one release failed (after every other one ran)."""
-
-    def __init__(self, failed: list[Outcome], outcomes: list[Outcome]) -> None:
-        self.failed = failed
-        self.outcomes = outcomes
-        lines = "\n".join(f"  {o.source} {o.month} {o.scope}: {o.message}" for o in failed)
-        super().__init__(f"{len(failed)} of {len(outcomes)} releases failed:\n{lines}")
-
-
 # ------------------------------------------------------------------------------------------- runtime
 
 
@@ -107,11 +99,19 @@ class Runtime:
     http: HttpSession
     base_settings: Settings
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Per run (`start_run`): why the warehouse cannot take writes now, and the status records it could not
+    # take, written at the end of the run (`record_pending`).
+    warehouse_down: str | None = None
+    pending: list[tuple[str, str, dt.date, str, str]] = field(default_factory=list)
+
+    def start_run(self) -> None:
+        self.warehouse_down = None
+        self.pending.clear()
 
     @classmethod
     def create(cls, base: Settings) -> Runtime:
         settings = with_prefect_secrets(base)
-        engine = create_warehouse_engine(settings.database_url)
+        engine = create_warehouse_engine(settings.database_url, **settings.engine_options())
         upgrade(engine)
         policy = HttpPolicy(
             connect_timeout_s=settings.http_connect_timeout_s,
@@ -247,11 +247,17 @@ def unmapped_areas(rows: pd.DataFrame) -> list[str]:
     return sorted(c for c in codes if is_unmapped(c))
 
 
+class _WarehouseDown(Exception):
+    """Another release of this run found the warehouse unable to take writes: this one does not wait."""
+
+
 def _upsert(rt: Runtime, rows: pd.DataFrame, info: ReleaseInfo, note: str = "") -> Any:
-    if is_sqlite(rt.engine):
-        with rt.write_lock:  # one writer per process; BEGIN IMMEDIATE queues other processes
-            return upsert_release(rt.engine, rows, info, note=note)
-    return upsert_release(rt.engine, rows, info, note=note)
+    with rt.write_lock if is_sqlite(rt.engine) else nullcontext():
+        # SQLite: one writer per process; BEGIN IMMEDIATE queues other processes. Releases queued here
+        # behind one that found the file locked past the busy timeout fail at once, not one by one.
+        if rt.warehouse_down:
+            raise _WarehouseDown(rt.warehouse_down)
+        return upsert_release(rt.engine, rows, info, note=note)
 
 
 def load_payloads(
@@ -332,21 +338,24 @@ def ingest_release(
     publisher's failure except a transient one (so a task retry can take it): the failure is recorded
     in `ingest_status` and returned.
     """
+    if rt.warehouse_down:  # every write would fail the same way: do not even fetch
+        message = f"{source} {period:%Y-%m} {scope}: not tried: {rt.warehouse_down}"
+        return _failed(rt, source, scope, period, message, record=False)
     try:
         with fetch_guard() if fetch_guard else nullcontext():
             payloads = get_extractor(source).fetch(rt.http, rt.config(source), period, scope)
         manifest = archive_release(rt.settings.data_dir, source, scope, period, payloads)
         return load_payloads(rt, source, scope, period, payloads, force=force, manifest=manifest)
+    except _WarehouseDown as exc:
+        return _failed(
+            rt, source, scope, period, f"{source} {period:%Y-%m} {scope}: not tried: {exc}", record=False
+        )
     except NotPublished as exc:
         message = rt.redact(exc.message)
-        record_status(
-            rt.engine, source=source, scope=scope, period=period, state="not_published", message=message
-        )
+        _record(rt, source, scope, period, "not_published", message)
         return Outcome(source, scope, period, "not_published", message=message)
     except TransientFetchError as exc:
-        record_status(
-            rt.engine, source=source, scope=scope, period=period, state="failed", message=rt.redact(str(exc))
-        )
+        _record(rt, source, scope, period, "failed", rt.redact(str(exc)))
         raise
     except (TradeflowError, OSError, ValueError) as exc:
         message = rt.redact(
@@ -354,8 +363,55 @@ def ingest_release(
             if isinstance(exc, TradeflowError)
             else f"{source} {period:%Y-%m}: {type(exc).__name__}: {exc}"
         )
-        record_status(rt.engine, source=source, scope=scope, period=period, state="failed", message=message)
-        return Outcome(source, scope, period, "failed", message=message)
+        return _failed(rt, source, scope, period, message)
+    except SQLAlchemyError as exc:
+        line, unavailable = describe(exc, rt.settings.database_url)
+        if unavailable:
+            rt.warehouse_down = line
+        return _failed(rt, source, scope, period, rt.redact(f"{source} {period:%Y-%m} {scope}: {line}"))
+    except Exception as exc:  # a bug, not a publisher's or the warehouse's doing: keep the traceback
+        log.exception("%s %s %s: unexpected error", source, f"{period:%Y-%m}", scope)
+        message = rt.redact(f"{source} {period:%Y-%m} {scope}: unexpected {type(exc).__name__}: {exc}")
+        return _failed(rt, source, scope, period, message)
+
+
+def _record(rt: Runtime, source: str, scope: str, period: dt.date, state: str, message: str) -> None:
+    """Record a check that loaded nothing. When the warehouse cannot take it now (locked, full), the
+    record waits for the end of the run (`record_pending`) instead of failing the release twice."""
+    try:
+        record_status(rt.engine, source=source, scope=scope, period=period, state=state, message=message)
+    except SQLAlchemyError as exc:
+        line, unavailable = describe(exc, rt.settings.database_url)
+        if unavailable:
+            rt.warehouse_down = line
+        rt.pending.append((source, scope, period, state, message))
+
+
+def _failed(
+    rt: Runtime, source: str, scope: str, period: dt.date, message: str, *, record: bool = True
+) -> Outcome:
+    if record:
+        _record(rt, source, scope, period, "failed", message)
+    else:
+        rt.pending.append((source, scope, period, "failed", message))
+    return Outcome(source, scope, period, "failed", message=message)
+
+
+def record_pending(rt: Runtime) -> str:
+    """Write the status records the warehouse could not take during the run, in one transaction.
+
+    Returns "" when all are written (or none were pending), else a line saying how many are not.
+    """
+    if not rt.pending:
+        return ""
+    pending = list(rt.pending)
+    try:
+        record_statuses(rt.engine, pending)
+    except SQLAlchemyError as exc:
+        line, _ = describe(exc, rt.settings.database_url)
+        return f"{len(pending)} release outcomes could not be recorded in ingest_status: {line}"
+    del rt.pending[: len(pending)]
+    return ""
 
 
 def outcomes_since(rt: Runtime, planned: list[Planned], since: dt.datetime, why: str) -> list[Outcome]:
@@ -407,6 +463,7 @@ def outcomes_since(rt: Runtime, planned: list[Planned], since: dt.datetime, why:
 
 def reload_archived(rt: Runtime, sources: list[str], start: dt.date, end: dt.date) -> list[Outcome]:
     """`backfill --offline`: replay every archived fetch in the order it happened, without the network."""
+    rt.start_run()
     outcomes = []
     for fetch in archived_fetches(rt.settings.data_dir, sources, start, end):
         m = fetch.manifest
@@ -415,11 +472,10 @@ def reload_archived(rt: Runtime, sources: list[str], start: dt.date, end: dt.dat
                 load_payloads(rt, m.source, m.scope, m.period, fetch.payloads(), force=True, manifest=m.path)
             )
         except (TradeflowError, OSError) as exc:
-            message = rt.redact(str(exc))
-            record_status(
-                rt.engine, source=m.source, scope=m.scope, period=m.period, state="failed", message=message
-            )
-            outcomes.append(Outcome(m.source, m.scope, m.period, "failed", message=message))
+            outcomes.append(_failed(rt, m.source, m.scope, m.period, rt.redact(str(exc))))
+        except SQLAlchemyError as exc:
+            line, _ = describe(exc, rt.settings.database_url)
+            outcomes.append(_failed(rt, m.source, m.scope, m.period, f"{m.source} {m.period:%Y-%m}: {line}"))
     return outcomes
 
 

@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
 from prefect.futures import as_completed
+from prefect.states import Failed
 from pydantic import Field
 
 from extractors.base import SourceUnavailable, TransientFetchError, parse_month
 from flows.pipeline import (
     MONTH_PATTERN,
     Outcome,
-    ReleasesFailed,
+    Runtime,
     SourceId,
     default_end_month,
     ingest_release,
@@ -23,6 +25,7 @@ from flows.pipeline import (
     plan_nightly,
     plan_range,
     read_cells,
+    record_pending,
     runtime,
     validate_sources,
 )
@@ -83,7 +86,7 @@ def _run_releases(planned: list[Planned], force: bool) -> list[Outcome]:
     return outcomes
 
 
-def _report(kind: str, outcomes: list[Outcome]) -> None:
+def _report(kind: str, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
     rt = runtime()
     now = dt.datetime.now(dt.UTC)
     create_table_artifact(
@@ -105,9 +108,24 @@ def _report(kind: str, outcomes: list[Outcome]) -> None:
             ),
             description="tradeflow: what changed since the previous night",
         )
+    return _final(rt, outcomes)
+
+
+def _final(rt: Runtime, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
+    """The run's result: its outcomes, or, when a release failed, a Failed state that says which and
+    carries the outcomes. A failed release is an expected outcome, reported one line each: the run
+    ends Failed with that message and no traceback (unexpected errors still raise and keep theirs)."""
+    unrecorded = record_pending(rt)
+    if unrecorded:
+        get_run_logger().error("%s", unrecorded)
     failed = [o for o in outcomes if o.state == "failed"]
-    if failed:
-        raise ReleasesFailed(failed, outcomes)
+    if not failed:
+        return outcomes
+    lines = [f"{len(failed)} of {len(outcomes)} releases failed:"]
+    lines += [f"  {o.source} {o.month} {o.scope}: {o.message}" for o in failed]
+    if unrecorded:
+        lines.append(unrecorded)
+    return Failed(message="\n".join(lines), data=outcomes)
 
 
 def scheduled_date(timezone: str) -> dt.date:
@@ -140,9 +158,10 @@ def nightly(
         "Plan as if today were this date (YYYY-MM-DD, for example 2026-11-30). Empty: the run's "
         "scheduled date in the schedule's timezone.",
     ),
-) -> list[Outcome]:
+) -> list[Outcome] | State[Any]:
     """Check every source for releases that are due and load what changed."""
     rt = runtime()
+    rt.start_run()
     chosen = validate_sources(list(sources) if sources else None, rt.settings)
     if not sources:
         for source in [s for s in chosen if s in KEY_REQUIRED and not rt.settings.api_key(s)]:
@@ -152,8 +171,7 @@ def nightly(
     planned = plan_nightly(rt, chosen, today)
     get_run_logger().info("nightly as of %s: %d releases due", today, len(planned))
     outcomes = _run_releases(planned, force=False)
-    _report("nightly", outcomes)
-    return outcomes
+    return _report("nightly", outcomes)
 
 
 @flow(name="backfill", task_runner=default_task_runner(), log_prints=True)
@@ -176,9 +194,10 @@ def backfill(
         "Dry run",
         "Only list the releases that would be fetched, with their current status; fetch and write nothing.",
     ),
-) -> list[Outcome]:
+) -> list[Outcome] | State[Any]:
     """Load a range of months for the chosen sources."""
     rt = runtime()
+    rt.start_run()
     chosen = validate_sources(list(sources) if sources else None, rt.settings)
     start = parse_month(start_month)
     end = parse_month(end_month) if end_month else default_end_month(chosen, dt.date.today())
@@ -213,8 +232,7 @@ def backfill(
         outcomes = outcomes_since(rt, planned, since, f"child runs ended {', '.join(states)}")
     else:
         outcomes = _run_releases(planned, force=force)
-    _report("backfill", outcomes)
-    return outcomes
+    return _report("backfill", outcomes)
 
 
 @flow(name="backfill-month", task_runner=default_task_runner(), log_prints=True)
@@ -222,16 +240,13 @@ def backfill_month(
     source: SourceId = _param(..., "Source", "The source to load."),
     month: Month = _param(..., "Month", "The month to load, as YYYY-MM."),
     force: bool = _param(False, "Force", "Re-load payloads even when identical to the last one loaded."),
-) -> list[Outcome]:
+) -> list[Outcome] | State[Any]:
     """One source and month of a backfill: the unit of work that workers share."""
     rt = runtime()
+    rt.start_run()
     period = parse_month(month)
     planned = plan_range(rt, validate_sources([source], rt.settings), period, period)
-    outcomes = _run_releases(planned, force=force)
-    failed = [o for o in outcomes if o.state == "failed"]
-    if failed:
-        raise ReleasesFailed(failed, outcomes)
-    return outcomes
+    return _final(rt, _run_releases(planned, force=force))
 
 
 # ------------------------------------------------------------------------------ CLI entry points
@@ -247,16 +262,21 @@ def _exit_code(state: Any) -> int:
     import sys
 
     result = state.result(raise_on_failure=False)
-    if isinstance(result, ReleasesFailed):
-        _print_outcomes([o for o in result.outcomes if o.state != "failed"])
-        for o in result.failed:
+    if isinstance(result, list):
+        outcomes: list[Outcome] = result
+        _print_outcomes([o for o in outcomes if o.state != "failed"])
+        failed = [o for o in outcomes if o.state == "failed"]
+        for o in failed:
             print(f"FAILED {o.source} {o.month} {o.scope}: {o.message}", file=sys.stderr)
-        return 1
+        unrecorded = [line for line in (state.message or "").splitlines() if "could not be recorded" in line]
+        for line in unrecorded:
+            print(f"tradeflow: {line}", file=sys.stderr)
+        return 1 if failed or state.is_failed() else 0
     if isinstance(result, BaseException):
         print(f"tradeflow: {runtime().redact(str(result))}", file=sys.stderr)
         return 1
-    _print_outcomes(list(result))
-    return 0
+    print(f"tradeflow: {runtime().redact(str(result or state.message))}", file=sys.stderr)
+    return 1
 
 
 def run_nightly_cli(sources: list[str] | None = None, as_of: dt.date | None = None) -> int:
@@ -280,6 +300,9 @@ def run_backfill_cli(
         failed = [o for o in outcomes if o.state == "failed"]
         for o in failed:
             print(f"FAILED {o.source} {o.month} {o.scope}: {o.message}", file=sys.stderr)
+        unrecorded = record_pending(rt)
+        if unrecorded:
+            print(f"tradeflow: {unrecorded}", file=sys.stderr)
         if not outcomes:
             print(f"no archived releases for {chosen} between {start} and {end_month:%Y-%m}", file=sys.stderr)
         return 1 if failed else 0

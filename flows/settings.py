@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     http_max_retries: int = 4
     http_backoff_s: float = 2.0
     http_max_response_bytes: int = 200 * 1024 * 1024
+    # The warehouse's own deadlines (README, Configuration).
+    sqlite_busy_timeout_s: float = 60.0  # how long a write waits for another process's write lock
+    db_connect_timeout_s: float = 10.0
+    db_statement_timeout_s: float = 900.0
     min_interval_s: dict[str, float] = Field(
         default_factory=lambda: {"un_comtrade": 1.1, "kr_customs": 0.2, "cn_customs": 2.0, "us_census": 0.5}
     )
@@ -144,6 +148,14 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
         return (init_settings, env_settings, toml, file_secret_settings)
+
+    def engine_options(self) -> dict[str, float]:
+        """The warehouse engine's deadlines (`warehouse.engine.create_warehouse_engine`'s keywords)."""
+        return {
+            "sqlite_busy_timeout_s": self.sqlite_busy_timeout_s,
+            "connect_timeout_s": self.db_connect_timeout_s,
+            "statement_timeout_s": self.db_statement_timeout_s,
+        }
 
     def base_url(self, source: str) -> str:
         return str(getattr(self, f"{source}_base_url")).rstrip("/")

@@ -214,6 +214,21 @@ def test_export_refuses_unknown_columns_and_query_is_read_only(history: Engine, 
     assert len(read_view(history, "trade_flow")) == 8
 
 
+def test_boolean_filters_mean_the_same_on_both_databases(history: Engine) -> None:
+    everything = read_view(history, "trade_flow_latest")
+    assert len(everything) == 8 and not everything["provisional"].any()
+    for written in ("false", "FALSE", "0", "no"):
+        assert len(read_view(history, "trade_flow_latest", [parse_filter(f"provisional={written}")])) == 8
+    assert read_view(history, "trade_flow_latest", [parse_filter("provisional=true")]).empty
+    assert len(read_view(history, "trade_flow_latest", [parse_filter("provisional!=true")])) == 8
+    freshness = read_view(history, "source_freshness")
+    late = read_view(history, "source_freshness", [parse_filter("late=true")])
+    assert sorted(late["source"]) == sorted(freshness.loc[freshness["late"].astype(bool), "source"])
+    assert len(late) >= 1
+    with pytest.raises(ValueError, match="true or false"):
+        read_view(history, "trade_flow_latest", [parse_filter("provisional=maybe")])
+
+
 def _examples() -> dict[str, str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     return dict(re.findall(r"<!-- example: ([\w-]+) -->\n```\w+\n(.*?)```", text, re.S))

@@ -95,6 +95,11 @@ def test_three_changed_values_make_exactly_three_revisions(engine: Engine, tmp_p
         ("period_months", "13"),
         ("commodity_code", "85A2"),
         ("partner", "korea"),
+        # Text PostgreSQL would refuse mid-load (and SQLite store): refused by the contract on both.
+        ("quantity_unit", "u" * 50),
+        ("partner", "kr_customs:" + "Q" * 60),
+        ("commodity_code", "8" * 81),
+        ("partner", "kr_customs:Q\x00Q"),
     ],
 )
 def test_a_violation_writes_nothing(engine: Engine, tmp_path: Path, column: str, bad: str) -> None:
@@ -112,6 +117,16 @@ def test_a_violation_writes_nothing(engine: Engine, tmp_path: Path, column: str,
         ingest_file(engine, tmp_path / "data", "canonical", path)
     assert column in str(err.value)
     assert snapshot(engine) == before
+
+
+def test_a_nul_in_a_name_is_dropped_and_the_figure_stored(engine: Engine) -> None:
+    """Comtrade has sent a `cmdDesc` holding U+0000, which PostgreSQL text cannot store."""
+    frame = canonical_frame(5)
+    frame.loc[2, "commodity_name"] = "Electronic\x00 integrated circuits"
+    result = upsert_release(engine, frame, release_info(b"nul"))
+    assert result.inserted == 5
+    names = {r["commodity_name"] for r in table_rows(engine, "trade_flow")}
+    assert "Electronic integrated circuits" in names and not any("\x00" in n for n in names)
 
 
 def test_duplicate_key_is_rejected_with_the_key_named(engine: Engine) -> None:

@@ -79,6 +79,20 @@ _STRING_COLUMNS: Final[tuple[str, ...]] = (
 
 _FLOAT_COLUMNS: Final[tuple[str, ...]] = ("value", "net_weight_kg", "quantity")
 
+# The longest text each column may hold (the warehouse's column sizes are these; commodity_name is
+# unbounded). PostgreSQL refuses longer text mid-load and SQLite would store it: both are refused here.
+TEXT_LIMITS: Final[dict[str, int]] = {
+    "source": 40,
+    "reporter": 60,
+    "partner": 60,
+    "flow": 12,
+    "commodity_system": 8,
+    "commodity_code": 80,
+    "currency": 3,
+    "valuation": 3,
+    "quantity_unit": 40,
+}
+
 
 class SchemaError(ValueError):
     """A frame that breaks the canonical contract. Nothing was written."""
@@ -237,6 +251,16 @@ def _empty_text(series: pd.Series) -> pd.Series:
     return series.isin(bad) | series.isna() if bad else pd.Series(False, index=series.index)
 
 
+def _has_nul(series: pd.Series) -> pd.Series:
+    bad = [u for u in pd.unique(series) if isinstance(u, str) and "\x00" in u]
+    return series.isin(bad) if bad else pd.Series(False, index=series.index)
+
+
+def _longer_than(series: pd.Series, limit: int) -> pd.Series:
+    bad = [u for u in pd.unique(series) if isinstance(u, str) and len(u) > limit]
+    return series.isin(bad) if bad else pd.Series(False, index=series.index)
+
+
 def _not_finite(series: pd.Series) -> pd.Series:
     values = series.to_numpy(dtype="float64", na_value=np.nan)
     return pd.Series(~np.isfinite(values), index=series.index)
@@ -251,6 +275,12 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
     out = coerce_canonical(frame)
     if out.empty:
         return out
+    # A NUL character cannot be stored in PostgreSQL text; in a name it is noise and is dropped.
+    if _has_nul(out["commodity_name"]).any():
+        out["commodity_name"] = out["commodity_name"].str.replace("\x00", "", regex=False)
+    for col, limit in TEXT_LIMITS.items():
+        _reject(out, _has_nul(out[col]), col, "holds a NUL character")
+        _reject(out, _longer_than(out[col], limit), col, f"longer than {limit} characters")
     for col in ("source", "reporter", "partner", "flow", "commodity_system", "commodity_code", "currency"):
         _reject(out, _empty_text(out[col]), col, "empty")
     _reject(out, _not_matching(out["source"], _SOURCE_RE), "source", "not a source id ([a-z][a-z0-9_]*)")

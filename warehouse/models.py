@@ -17,6 +17,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from transforms.schema import TEXT_LIMITS
+
 # The unique key, in its index's column order since migration 0004 (source and month first, so the same
 # index serves a reload's fingerprint lookup). The same columns as transforms.schema.KEY_COLUMNS.
 TRADE_FLOW_KEY = (
@@ -55,7 +57,7 @@ class Release(SQLModel, table=True):
     __table_args__ = (Index("ix_release_source_scope_period", "source", "scope", "period"),)
 
     id: int | None = Field(default=None, sa_column=_id_column())
-    source: str = Field(max_length=40)
+    source: str = Field(max_length=TEXT_LIMITS["source"])
     scope: str = Field(max_length=200)
     period: dt.date
     url: str = Field(max_length=2000)
@@ -78,21 +80,21 @@ class TradeFlow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint(*TRADE_FLOW_KEY, name="uq_trade_flow_key"),)
 
     id: int | None = Field(default=None, sa_column=_id_column())
-    source: str = Field(max_length=40)
-    reporter: str = Field(max_length=60)
-    partner: str = Field(max_length=60)
-    flow: str = Field(max_length=12)
-    commodity_system: str = Field(max_length=8)
-    commodity_code: str = Field(max_length=80)
+    source: str = Field(max_length=TEXT_LIMITS["source"])
+    reporter: str = Field(max_length=TEXT_LIMITS["reporter"])
+    partner: str = Field(max_length=TEXT_LIMITS["partner"])
+    flow: str = Field(max_length=TEXT_LIMITS["flow"])
+    commodity_system: str = Field(max_length=TEXT_LIMITS["commodity_system"])
+    commodity_code: str = Field(max_length=TEXT_LIMITS["commodity_code"])
     commodity_name: str = Field(default="", sa_column=Column(Text, nullable=False))
     period: dt.date
     period_months: int
     value: float = Field(sa_column=Column(Double, nullable=False))
-    currency: str = Field(max_length=3)
-    valuation: str = Field(default="", max_length=3)
+    currency: str = Field(max_length=TEXT_LIMITS["currency"])
+    valuation: str = Field(default="", max_length=TEXT_LIMITS["valuation"])
     net_weight_kg: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
     quantity: float | None = Field(default=None, sa_column=Column(Double, nullable=True))
-    quantity_unit: str | None = Field(default=None, max_length=40)
+    quantity_unit: str | None = Field(default=None, max_length=TEXT_LIMITS["quantity_unit"])
     provisional: bool = False
     first_value: float = Field(sa_column=Column(Double, nullable=False))
     first_release_id: int = Field(sa_column=_ref("release.id"))
@@ -122,8 +124,8 @@ class TradeFlowRevision(SQLModel, table=True):
     # Since migration 0005; NULL on rows written before it.
     old_valuation: str | None = Field(default=None, max_length=3)
     new_valuation: str | None = Field(default=None, max_length=3)
-    old_quantity_unit: str | None = Field(default=None, max_length=40)
-    new_quantity_unit: str | None = Field(default=None, max_length=40)
+    old_quantity_unit: str | None = Field(default=None, max_length=TEXT_LIMITS["quantity_unit"])
+    new_quantity_unit: str | None = Field(default=None, max_length=TEXT_LIMITS["quantity_unit"])
     old_release_id: int = Field(sa_column=_ref("release.id"))
     release_id: int = Field(sa_column=_ref("release.id"))
     revised_at: dt.datetime = Field(sa_column=_utc_column())

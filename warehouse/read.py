@@ -46,6 +46,32 @@ def _typed(value: str) -> object:
     return value
 
 
+# Yes/no columns of the tables and views. SQLite stores them as 0/1, PostgreSQL as booleans: a filter on
+# one binds a real boolean, so `provisional=false` means the same on both.
+BOOLEAN_COLUMNS = frozenset(
+    {"provisional", "late", "derived", "complete", "old_provisional", "new_provisional"}
+)
+_TRUTH = {
+    "true": True,
+    "t": True,
+    "yes": True,
+    "1": True,
+    "false": False,
+    "f": False,
+    "no": False,
+    "0": False,
+}
+
+
+def _bound(column: str, value: str, dialect: str) -> object:
+    if column in BOOLEAN_COLUMNS:
+        try:
+            return _TRUTH[value.strip().lower()]
+        except KeyError:
+            raise ValueError(f"{column} is true or false, not {value!r}") from None
+    return _typed(value) if dialect == "sqlite" else value
+
+
 def columns_of(engine: Engine, relation: str) -> list[str]:
     with engine.connect() as conn:
         return list(conn.execute(text(f"SELECT * FROM {relation} WHERE 1 = 0")).keys())
@@ -60,7 +86,7 @@ def read_view(engine: Engine, view: str, filters: list[Filter] | None = None) ->
         if f.column not in columns:
             raise ValueError(f"{view} has no column {f.column!r}; columns: {', '.join(columns)}")
         clauses.append(f"{f.column} {'<>' if f.op == '!=' else f.op} :p{i}")
-        params[f"p{i}"] = _typed(f.value) if engine.dialect.name == "sqlite" else f.value
+        params[f"p{i}"] = _bound(f.column, f.value, engine.dialect.name)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     with engine.connect() as conn:
         result = conn.execute(text(f"SELECT * FROM {view}{where}"), params)

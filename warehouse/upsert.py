@@ -531,6 +531,23 @@ def upsert_release(
     )
 
 
+def record_statuses(engine: Engine, records: list[tuple[str, str, dt.date, str, str]]) -> None:
+    """Record several checks that loaded nothing, (source, scope, period, state, message) each, at once."""
+    now = utcnow()
+    with write_connection(engine) as conn, conn.begin():
+        for source, scope, period, state, message in records:
+            write_status(
+                conn,
+                source=source,
+                scope=scope,
+                period=period,
+                state=state,
+                now=now,
+                changed=False,
+                message=message,
+            )
+
+
 def record_status(
     engine: Engine, *, source: str, scope: str, period: dt.date, state: str, message: str = ""
 ) -> None:
