@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from bench.memory import peak_rss_mb
-from extractors import get_extractor
+from extractors import get_publisher
 from extractors.base import Payload
 
 EXT = {"kr_customs": "xml", "un_comtrade": "json", "cn_customs": "html"}
@@ -30,7 +30,7 @@ EXT = {"kr_customs": "xml", "un_comtrade": "json", "cn_customs": "html"}
 def main() -> None:
     source, path = sys.argv[1], Path(sys.argv[2])
     body = path.read_bytes()
-    extractor = get_extractor(source)
+    extractor = get_publisher(source)
     baseline_rss = peak_rss_mb()
     timings: list[float] = []
     for _ in range(5):

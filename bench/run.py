@@ -226,7 +226,7 @@ def report(results: dict[str, Any], rows: int, command: str) -> str:
         "`trade_flow` (same primary key and unique index): PostgreSQL one binary COPY, SQLite one executemany "
         "of `INSERT ... ON CONFLICT`. The floor takes the rows in the order they come; tradeflow's first load "
         "on PostgreSQL puts them in the unique index's order first, which is why it can beat its floor there. "
-        '"Hash skip" is the flows\' payload fingerprint check (`flows.pipeline`): an unchanged payload is '
+        '"Hash skip" is the flows\' payload digest check (`flows.releases`): an unchanged payload is '
         "recorded `unchanged` without parsing. Parser figures are the best of five runs, as `timeit` advises "
         "on a shared machine (the slower runs measure the neighbours); the median is given beside each.",
         "",

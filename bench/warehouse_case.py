@@ -17,9 +17,12 @@ from sqlalchemy import text
 
 from bench.memory import peak_rss_mb
 from bench.workloads import canonical_rows, change_values
+from warehouse.bulk import insert_figures, prepared_rows
+from warehouse.connections import utcnow
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
-from warehouse.upsert import ReleaseInfo, insert_figures, prepared_rows, upsert_release, utcnow
+from warehouse.status import read_cell
+from warehouse.upsert import ReleaseInfo, upsert_release
 
 
 def _info(tag: str) -> ReleaseInfo:
@@ -79,11 +82,10 @@ def main() -> None:
             frame = change_values(frame, 0.01)
         start = time.perf_counter()
         if case == "reload_skip":
-            from flows.pipeline import _last_fingerprint
-
-            state, fp = _last_fingerprint(engine, "bench", "bench", dt.date(2025, 1, 1))
-            assert state in ("loaded", "unchanged")
-            assert fp == "first".ljust(64, "0")
+            cell = read_cell(engine, "bench", "bench", dt.date(2025, 1, 1))
+            assert cell is not None
+            assert cell.state in ("loaded", "unchanged")
+            assert cell.payload_digest == "first".ljust(64, "0")
             outcome: dict[str, object] = {"state": "unchanged"}
         else:
             r = upsert_release(engine, frame, _info(case))

@@ -1,38 +1,57 @@
-"""One module per source. Each turns (source, month, scope) into raw payloads and raw rows.
+"""The publisher registry: every object registered under the entry-point group `tradeflow.publishers`.
 
-Extractors never touch the database. The registry below is what the CLI, the flows and the contract
-tests iterate over, so a new source is one module plus one line here.
+Built-in publishers register in pyproject.toml exactly as a publisher from another distribution would,
+so `pip install tradeflow-someone` adds one with no edit here. Names come from the installed metadata
+without importing anything; a publisher is imported the first time it is asked for.
 """
 
 from __future__ import annotations
 
-from extractors.base import Extractor
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
-_REGISTRY: dict[str, Extractor] = {}
+from extractors.base import Publisher
+
+ENTRY_POINT_GROUP = "tradeflow.publishers"
 
 
-def register(extractor: Extractor) -> Extractor:
-    _REGISTRY[extractor.source_id] = extractor
-    return extractor
+class RegistryError(Exception):
+    """A registered publisher cannot be loaded or does not keep the contract."""
 
 
-def get_extractor(source_id: str) -> Extractor:
-    _load_all()
+@cache
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)}
+
+
+def publisher_ids() -> list[str]:
+    """Every registered publisher's id, sorted; nothing is imported."""
+    return list(_entry_points())
+
+
+@cache
+def get_publisher(source: str) -> Publisher[Any]:
+    points = _entry_points()
+    if source not in points:
+        raise KeyError(f"unknown source {source!r}; known: {sorted(points)}")
+    point = points[source]
     try:
-        return _REGISTRY[source_id]
-    except KeyError:
-        raise KeyError(f"unknown source {source_id!r}; known: {sorted(_REGISTRY)}") from None
+        publisher = point.load()
+    except Exception as exc:
+        raise RegistryError(f"publisher {source!r} ({point.value}) cannot be loaded: {exc}") from exc
+    if not isinstance(publisher, Publisher):
+        raise RegistryError(f"{point.value} does not keep the Publisher contract (extractors/base.py)")
+    if publisher.id != source:
+        raise RegistryError(f"{point.value} says its id is {publisher.id!r}, registered as {source!r}")
+    return publisher
 
 
-def all_extractors() -> list[Extractor]:
-    _load_all()
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+def all_publishers() -> list[Publisher[Any]]:
+    return [get_publisher(source) for source in publisher_ids()]
 
 
-def _load_all() -> None:
-    if _REGISTRY:
-        return
-    from extractors import cn_customs, kr_customs, un_comtrade, us_census
-
-    for module in (un_comtrade, kr_customs, cn_customs, us_census):
-        register(module.EXTRACTOR)
+def reload_registry() -> None:
+    """Forget what was found (a distribution was installed or removed since: tests do that)."""
+    _entry_points.cache_clear()
+    get_publisher.cache_clear()

@@ -12,11 +12,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from extractors.base import TradeflowError, redact_text
-from flows.settings import SOURCE_IDS, Settings, get_settings
+from extractors import publisher_ids
+from extractors.errors import TradeflowError
+from extractors.redaction import redact_text
+from flows.settings import Settings, SettingsError, get_settings
 from transforms.canonical import format_canonical
 from transforms.schema import SchemaError
-from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
 from warehouse.query import QueryError
 
@@ -24,18 +25,19 @@ log = logging.getLogger("tradeflow")
 
 
 def _engine(settings: Settings, migrate: bool = True) -> Engine:
-    engine = create_warehouse_engine(settings.database_url, **settings.engine_options())
-    if migrate:
-        upgrade(engine)
-    return engine
+    from flows.runtime import open_warehouse
+
+    return open_warehouse(settings, migrate=migrate)
 
 
 def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
-    print(f"{'source':<12} {'enabled':<8} {'key':<10} base URL")
-    for source in SOURCE_IDS:
+    width = max(len(s) for s in publisher_ids())
+    print(f"{'source':<{width}} {'enabled':<8} {'key':<10} base URL")
+    for source in publisher_ids():
         enabled = "yes" if source in settings.sources else "no"
-        key = "not used" if source == "cn_customs" else "set" if settings.api_key(source) else "not set"
-        print(f"{source:<12} {enabled:<8} {key:<10} {settings.base_url(source)}")
+        model = settings.publisher(source)
+        key = "not used" if model.key_field is None else "set" if model.key() else "not set"
+        print(f"{source:<{width}} {enabled:<8} {key:<10} {model.base_url}")
     return 0
 
 
@@ -71,6 +73,7 @@ def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings, migrate=False)
     before, after = upgrade(engine)
+    _engine(settings).dispose()  # the reference tables the views read, from the publishers
     if before == after:
         print(f"database {_safe_db(settings)} is up to date (revision {after})")
     else:
@@ -168,16 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", help="list sources: enabled, key configured, base URL")
 
     p = sub.add_parser("parse", help="raw payload files -> canonical rows on stdout")
-    p.add_argument("--source", required=True, choices=[*SOURCE_IDS, "canonical"])
+    p.add_argument("--source", required=True, choices=[*publisher_ids(), "canonical"])
     p.add_argument("--format", default="csv", choices=["csv", "json"])
     p.add_argument("files", nargs="+")
 
     p = sub.add_parser("ingest-file", help="parse and upsert local release files, with lineage")
-    p.add_argument("--source", required=True, choices=[*SOURCE_IDS, "canonical"])
+    p.add_argument("--source", required=True, choices=[*publisher_ids(), "canonical"])
     p.add_argument("files", nargs="+")
 
     p = sub.add_parser("nightly", help="run the nightly flow now")
-    p.add_argument("--source", action="append", choices=SOURCE_IDS)
+    p.add_argument("--source", action="append", choices=publisher_ids())
     p.add_argument(
         "--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="plan as if today were this date"
     )
@@ -185,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backfill", help="load a range of months")
     p.add_argument("--start", required=True, metavar="YYYY-MM")
     p.add_argument("--end", metavar="YYYY-MM", help="default: the latest month that could be published")
-    p.add_argument("--source", action="append", choices=SOURCE_IDS)
+    p.add_argument("--source", action="append", choices=publisher_ids())
     p.add_argument("--force", action="store_true", help="re-load payloads even when unchanged")
     p.add_argument("--dry-run", action="store_true", help="list what would be fetched; fetch nothing")
     p.add_argument("--offline", action="store_true", help="rebuild from the raw archive, no network")
@@ -244,8 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         settings = get_settings()
-    except ValueError as exc:
-        print(f"tradeflow: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
+    except SettingsError as exc:
+        print(f"tradeflow: invalid settings: {exc}", file=sys.stderr)
         return 2
     try:
         return COMMANDS[args.command](settings, args)

@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from extractors import get_extractor
+from extractors import get_publisher
 from extractors.base import Payload
 from flows.archive import archive_payload
+from flows.parsing import payload_rows
 from transforms.canonical import parse_canonical_csv
 from transforms.schema import empty_canonical, validate_canonical
 from warehouse.upsert import ReleaseInfo, UpsertResult, upsert_release
@@ -30,8 +31,7 @@ def canonical_rows(source: str, payload: Payload) -> pd.DataFrame:
     """Payload -> validated canonical rows, for any registered source or the canonical CSV."""
     if source == CANONICAL:
         return parse_canonical_csv(payload.content, payload.url)
-    extractor = get_extractor(source)
-    return validate_canonical(extractor.normalize(extractor.parse(payload)))
+    return payload_rows(get_publisher(source), payload)
 
 
 def parse_files(source: str, paths: list[Path]) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
@@ -13,24 +13,12 @@ from prefect.futures import as_completed
 from prefect.states import Failed
 from pydantic import Field
 
-from extractors.base import SourceUnavailable, TransientFetchError, parse_month
-from flows.pipeline import (
-    MONTH_PATTERN,
-    Outcome,
-    Runtime,
-    SourceId,
-    default_end_month,
-    ingest_release,
-    outcomes_since,
-    plan_nightly,
-    plan_range,
-    read_cells,
-    record_pending,
-    runtime,
-    validate_sources,
-)
+from extractors import publisher_ids
+from extractors.errors import SourceUnavailable, TransientFetchError
 from flows.planning import Planned
-from flows.report import changes_markdown, grid_rows, late_sources, revisions_of, summary_markdown
+from flows.releases import Outcome, ingest_release, outcomes_since, record_pending
+from flows.report import changes_markdown, grid_rows, summary_markdown
+from flows.runtime import Runtime, runtime
 from flows.scaling import (
     child_deployment_available,
     default_task_runner,
@@ -39,9 +27,16 @@ from flows.scaling import (
     month_groups,
     run_children,
 )
-from warehouse.upsert import utcnow
+from flows.schedule import choose_sources, grid_of, latest_month, plan_nightly, plan_range
+from transforms.months import parse_month
+from warehouse.connections import utcnow
+from warehouse.read import late_sources, revisions_by_release
 
-KEY_REQUIRED = {"kr_customs": "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY (a data.go.kr service key)"}
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+if TYPE_CHECKING:
+    SourceId = str
+else:  # the registered publishers: the forms' choices of source
+    SourceId = Literal[tuple(publisher_ids())]
 
 
 def retry_only_transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -94,7 +89,9 @@ def _report(kind: str, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
         table=grid_rows(outcomes),
         description=f"tradeflow {kind}: state of every release checked",
     )
-    revisions = revisions_of(rt.engine, [o.release_id for o in outcomes if o.release_id and o.updated], None)
+    revisions = revisions_by_release(
+        rt.engine, [o.release_id for o in outcomes if o.release_id and o.updated], None
+    )
     create_markdown_artifact(
         key=f"tradeflow-{kind}-summary",
         markdown=summary_markdown(f"tradeflow {kind}", outcomes, revisions[:20], now),
@@ -126,6 +123,11 @@ def _final(rt: Runtime, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
     if unrecorded:
         lines.append(unrecorded)
     return Failed(message="\n".join(lines), data=outcomes)
+
+
+def _key_missing(rt: Runtime, source: str) -> bool:
+    settings = rt.settings.publisher(source)
+    return settings.key_required and settings.key() is None
 
 
 def scheduled_date(timezone: str) -> dt.date:
@@ -162,10 +164,11 @@ def nightly(
     """Check every source for releases that are due and load what changed."""
     rt = runtime()
     rt.start_run()
-    chosen = validate_sources(list(sources) if sources else None, rt.settings)
+    chosen = choose_sources(list(sources) if sources else None, rt.settings)
     if not sources:
-        for source in [s for s in chosen if s in KEY_REQUIRED and not rt.settings.api_key(s)]:
-            get_run_logger().warning("%s skipped: it needs %s", source, KEY_REQUIRED[source])
+        for source in [s for s in chosen if _key_missing(rt, s)]:
+            variable = f"TRADEFLOW_{source.upper()}_{str(rt.settings.publisher(source).key_field).upper()}"
+            get_run_logger().warning("%s skipped: it needs a key (%s)", source, variable)
             chosen.remove(source)
     today = as_of or scheduled_date(rt.settings.nightly_timezone)
     planned = plan_nightly(rt, chosen, today)
@@ -186,7 +189,7 @@ def backfill(
     sources: list[SourceId] | None = _param(
         None,
         "Sources",
-        "Sources to load: un_comtrade, kr_customs, cn_customs, us_census. Empty: every enabled source.",
+        "Sources to load (any of the registered publishers). Empty: every enabled source.",
     ),
     force: bool = _param(False, "Force", "Re-load payloads even when identical to the last one loaded."),
     dry_run: bool = _param(
@@ -198,14 +201,14 @@ def backfill(
     """Load a range of months for the chosen sources."""
     rt = runtime()
     rt.start_run()
-    chosen = validate_sources(list(sources) if sources else None, rt.settings)
+    chosen = choose_sources(list(sources) if sources else None, rt.settings)
     start = parse_month(start_month)
-    end = parse_month(end_month) if end_month else default_end_month(chosen, dt.date.today())
+    end = parse_month(end_month) if end_month else latest_month(chosen, dt.date.today())
     if end < start:
         raise ValueError(f"end month {end:%Y-%m} is before start month {start:%Y-%m}")
     planned = plan_range(rt, chosen, start, end)
     if dry_run:
-        cells = {s: read_cells(rt.engine, s) for s in chosen}
+        cells = {s: grid_of(rt, s) for s in chosen}
         listing = []
         for p in planned:
             cell = cells[p.source].get((p.scope, p.period))
@@ -245,7 +248,7 @@ def backfill_month(
     rt = runtime()
     rt.start_run()
     period = parse_month(month)
-    planned = plan_range(rt, validate_sources([source], rt.settings), period, period)
+    planned = plan_range(rt, choose_sources([source], rt.settings), period, period)
     return _final(rt, _run_releases(planned, force=force))
 
 
@@ -290,11 +293,11 @@ def run_backfill_cli(
     if offline:
         import sys
 
-        from flows.pipeline import reload_archived
+        from flows.releases import reload_archived
 
         rt = runtime()
-        chosen = validate_sources(sources, rt.settings)
-        end_month = parse_month(end) if end else default_end_month(chosen, dt.date.today())
+        chosen = choose_sources(sources, rt.settings)
+        end_month = parse_month(end) if end else latest_month(chosen, dt.date.today())
         outcomes = reload_archived(rt, chosen, parse_month(start), end_month)
         _print_outcomes(outcomes)
         failed = [o for o in outcomes if o.state == "failed"]

@@ -1,4 +1,5 @@
-"""What a run tells people: the month-by-source grid and the markdown summary (pure, from outcomes)."""
+"""What a run tells people: the per-release table and the markdown summaries (pure, from outcomes and the
+revisions the warehouse read gives)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Engine, text
-
-from flows.pipeline import Outcome
+from flows.releases import Outcome
 
 
 def grid_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
@@ -25,43 +24,6 @@ def grid_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
         }
         for o in sorted(outcomes, key=lambda o: (o.source, o.period, o.scope))
     ]
-
-
-def revisions_of(engine: Engine, release_ids: list[int], limit: int | None = 20) -> list[dict[str, Any]]:
-    """The largest revisions made by these releases, by relative size."""
-    if not release_ids:
-        return []
-    ids = ", ".join(str(int(i)) for i in release_ids)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT f.source, f.reporter, f.partner, f.flow, f.commodity_code, f.period, f.period_months,"
-                " f.currency, r.old_value, r.new_value FROM trade_flow_revision r"
-                f" JOIN trade_flow f ON f.id = r.trade_flow_id WHERE r.release_id IN ({ids})"
-            )
-        ).all()
-    out = []
-    for r in rows:
-        change = r.new_value - r.old_value
-        pct = (change / abs(r.old_value) * 100) if r.old_value else None
-        out.append(
-            {
-                "source": r.source,
-                "reporter": r.reporter,
-                "partner": r.partner,
-                "flow": r.flow,
-                "commodity": r.commodity_code,
-                "period": str(r.period)[:7],
-                "months": r.period_months,
-                "currency": r.currency,
-                "old": r.old_value,
-                "new": r.new_value,
-                "change": change,
-                "pct": pct,
-            }
-        )
-    out.sort(key=lambda x: abs(x["pct"]) if x["pct"] is not None else float("inf"), reverse=True)
-    return out if limit is None else out[:limit]
 
 
 def _money(value: float) -> str:
@@ -105,22 +67,6 @@ def summary_markdown(
     failed = [o for o in outcomes if o.state == "failed"]
     lines += [f"- {o.source} {o.month} `{o.scope}`: {o.message}" for o in failed] or ["- none"]
     return "\n".join(lines) + "\n"
-
-
-def late_sources(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT source, latest_month_loaded, expected_month, late FROM source_freshness")
-        ).all()
-    return [
-        {
-            "source": r.source,
-            "latest": str(r.latest_month_loaded or "-")[:7],
-            "expected": str(r.expected_month)[:7],
-        }
-        for r in rows
-        if r.late
-    ]
 
 
 def changes_markdown(

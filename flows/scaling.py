@@ -51,7 +51,7 @@ def default_task_runner() -> Any:
     try:
         settings = get_settings()
     except Exception:  # a broken config must not break importing the flows; the run reports it
-        settings = Settings.model_construct()
+        settings = Settings.model_construct(task_runner="thread", max_parallel_releases=4)
     return build_task_runner(settings)
 
 
@@ -71,7 +71,8 @@ def ensure_source_limits(settings: Settings) -> dict[str, int]:
 
     sizes: dict[str, int] = {}
     with get_client(sync_client=True) as client:
-        for source, limit in sorted(settings.source_concurrency.items()):
+        for source in settings.sources:
+            limit = settings.concurrency(source)
             name = source_limit_name(source)
             try:
                 sizes[source] = client.read_global_concurrency_limit_by_name(name).limit

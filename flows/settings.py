@@ -1,17 +1,20 @@
 """Settings: the one place that reads the environment and `tradeflow.toml`.
 
-Precedence, highest first: explicit arguments, `TRADEFLOW_*` environment variables, the TOML file
-(`TRADEFLOW_CONFIG`, default `./tradeflow.toml`), then the defaults below.
+Precedence, highest first: `TRADEFLOW_*` environment variables, the TOML file (`TRADEFLOW_CONFIG`,
+default `./tradeflow.toml`), then the defaults. Each publisher's settings are its own model (its package's
+`settings.py`): `[watchlist.<id>]` in the file, `TRADEFLOW_<ID>_<FIELD>` in the environment. Anything
+unknown or out of range is refused at start, naming the setting and what it accepts.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -20,99 +23,61 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SOURCE_IDS: tuple[str, ...] = ("un_comtrade", "kr_customs", "cn_customs", "us_census")
+from extractors import get_publisher, publisher_ids
+from extractors.base import PublisherSettings
 
-DEFAULT_BASE_URLS: dict[str, str] = {
-    "un_comtrade": "https://comtradeapi.un.org",
-    "kr_customs": "https://apis.data.go.kr/1220000",
-    "cn_customs": "http://english.customs.gov.cn",
-    "us_census": "https://api.census.gov/data/timeseries/intltrade",
-}
+CONFIG_VARIABLE = "TRADEFLOW_CONFIG"
 
 
-class Watch(BaseModel):
-    """What to follow for one source. Countries are ISO 3166-1 alpha-3 (`WLD` = world)."""
-
-    reporters: list[str] = Field(default_factory=list)
-    partners: list[str] = Field(default_factory=list)
-    commodities: list[str] = Field(default_factory=list)
-    first_month: str = "2024-01"
-    tables: list[str] = Field(default_factory=list)
-    edition: str = "USD"
-    imports_basis: str = "general"  # us_census: "general" (GEN_VAL_MO) or "consumption" (CON_VAL_MO)
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the setting and what it accepts."""
 
 
-def _default_watchlist() -> dict[str, Watch]:
-    semis = ["TOTAL", "85", "8541", "8542"]
-    return {
-        "un_comtrade": Watch(reporters=["KOR", "CHN"], partners=["WLD", "CHN", "KOR"], commodities=semis),
-        "kr_customs": Watch(reporters=["KOR"], partners=["WLD", "CHN"], commodities=["8541", "8542"]),
-        "cn_customs": Watch(reporters=["CHN"], tables=["4", "5", "6"], edition="USD"),
-        "us_census": Watch(
-            reporters=["USA"],
-            partners=["KOR", "CHN"],
-            commodities=["85", "8541", "8542"],
-            imports_basis="general",
-        ),
-    }
-
-
-def _config_file() -> Path:
-    return Path(os.environ.get("TRADEFLOW_CONFIG", "tradeflow.toml"))
+def config_file() -> Path:
+    return Path(os.environ.get(CONFIG_VARIABLE, "tradeflow.toml"))
 
 
 class Settings(BaseSettings):
     """Typed settings. Field names map to `TRADEFLOW_<NAME>` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="TRADEFLOW_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TRADEFLOW_", extra="forbid")
 
     database_url: str = "sqlite:///data/tradeflow.db"
     data_dir: Path = Path("data")
-    sources: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(SOURCE_IDS))
+    sources: Annotated[list[str], NoDecode] = Field(default_factory=publisher_ids)
 
-    un_comtrade_base_url: str = DEFAULT_BASE_URLS["un_comtrade"]
-    kr_customs_base_url: str = DEFAULT_BASE_URLS["kr_customs"]
-    cn_customs_base_url: str = DEFAULT_BASE_URLS["cn_customs"]
-    us_census_base_url: str = DEFAULT_BASE_URLS["us_census"]
+    http_connect_timeout_s: float = Field(10.0, gt=0)
+    http_read_timeout_s: float = Field(60.0, gt=0)
+    http_total_timeout_s: float = Field(300.0, gt=0)  # a whole answer, however slowly it arrives
+    http_max_retries: int = Field(4, ge=0)
+    http_backoff_s: float = Field(2.0, ge=0)
+    http_max_response_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    # Overrides of each publisher's own defaults (its settings model), as JSON objects by source id.
+    min_interval_s: dict[str, float] = Field(default_factory=dict)
+    source_concurrency: dict[str, int] = Field(default_factory=dict)
 
-    un_comtrade_api_key: SecretStr | None = None
-    kr_customs_service_key: SecretStr | None = None
-    us_census_api_key: SecretStr | None = None
+    # The warehouse's own deadlines.
+    sqlite_busy_timeout_s: float = Field(60.0, gt=0)  # how long a write waits for another process's lock
+    db_connect_timeout_s: float = Field(10.0, gt=0)
+    db_statement_timeout_s: float = Field(900.0, gt=0)
 
-    http_connect_timeout_s: float = 10.0
-    http_read_timeout_s: float = 60.0
-    http_max_retries: int = 4
-    http_backoff_s: float = 2.0
-    http_max_response_bytes: int = 200 * 1024 * 1024
-    # The warehouse's own deadlines (README, Configuration).
-    sqlite_busy_timeout_s: float = 60.0  # how long a write waits for another process's write lock
-    db_connect_timeout_s: float = 10.0
-    db_statement_timeout_s: float = 900.0
-    min_interval_s: dict[str, float] = Field(
-        default_factory=lambda: {"un_comtrade": 1.1, "kr_customs": 0.2, "cn_customs": 2.0, "us_census": 0.5}
-    )
-
-    watchlist: dict[str, Watch] = Field(default_factory=_default_watchlist)
+    # `[watchlist.<id>]` sections, checked against each publisher's settings model.
+    watchlist: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     # Scheduling and orchestration.
     nightly_cron: str = "30 2 * * *"
     nightly_timezone: str = "Asia/Seoul"
-    comtrade_window_months: int = 12
-    comtrade_recheck_days: int = 7
-    max_parallel_releases: int = 4
-    task_retries: int = 2
-    task_retry_delay_s: float = 60.0
-    revision_alert_pct: float = 1.0  # revisions at least this large (in %) are listed in the nightly changes
+    max_parallel_releases: int = Field(4, ge=1)
+    task_retries: int = Field(2, ge=0)
+    task_retry_delay_s: float = Field(60.0, ge=0)
+    revision_alert_pct: float = Field(1.0, ge=0)  # revisions at least this large (in %) are listed nightly
 
     # Scaling out (README "Scaling out").
     task_runner: Literal["thread", "dask"] = "thread"
     dask_address: str | None = None  # an existing Dask scheduler (tcp://host:8786); empty: a local cluster
-    dask_workers: int = 2  # workers of the local cluster when no address is given
-    # Fetches in flight per source across every worker (Prefect global concurrency limits
-    # `tradeflow-source-<id>`, created with these values when missing; tune them in the Prefect UI).
-    source_concurrency: dict[str, int] = Field(
-        default_factory=lambda: {"un_comtrade": 1, "kr_customs": 2, "cn_customs": 1, "us_census": 2}
-    )
+    dask_workers: int = Field(2, ge=1)
+
+    _publishers: dict[str, PublisherSettings] = PrivateAttr(default_factory=dict)
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -124,18 +89,39 @@ class Settings(BaseSettings):
     @field_validator("sources")
     @classmethod
     def _known_sources(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(SOURCE_IDS))
+        known = publisher_ids()
+        if not value:
+            raise ValueError(f"no source enabled; name one or more of {known}")
+        unknown = sorted(set(value) - set(known))
         if unknown:
-            raise ValueError(f"unknown source id(s) {unknown}; known: {list(SOURCE_IDS)}")
+            raise ValueError(f"unknown source id(s) {unknown}; known: {known}")
         return value
 
-    @field_validator("watchlist", mode="after")
+    @field_validator("nightly_timezone")
     @classmethod
-    def _fill_watchlist(cls, value: dict[str, Watch]) -> dict[str, Watch]:
-        """A TOML file that names one source keeps the defaults of the others."""
-        merged = _default_watchlist()
-        merged.update(value)
-        return merged
+    def _a_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not a timezone: {value!r} (an IANA name, e.g. Asia/Seoul)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _publisher_settings(self) -> Settings:
+        known = publisher_ids()
+        for name, table in (
+            ("watchlist", self.watchlist),
+            ("min_interval_s", self.min_interval_s),
+            ("source_concurrency", self.source_concurrency),
+        ):
+            unknown = sorted(set(table) - set(known))
+            if unknown:
+                raise ValueError(f"{name}: unknown source(s) {unknown}; known: {known}")
+        for source in known:
+            self._publishers[source] = _publisher_settings(source, self.watchlist.get(source, {}))
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -146,8 +132,35 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, toml, file_secret_settings)
+
+    # ------------------------------------------------------------------------------ per publisher
+
+    def publisher(self, source: str) -> PublisherSettings:
+        return self._publishers[source]
+
+    def with_publisher(self, source: str, settings: PublisherSettings) -> Settings:
+        """A copy with one publisher's settings replaced (a key filled in from a Secret block)."""
+        copy = self.model_copy()
+        copy._publishers = {**self._publishers, source: settings}
+        return copy
+
+    def base_url(self, source: str) -> str:
+        return self.publisher(source).base_url
+
+    def api_key(self, source: str) -> str | None:
+        return self.publisher(source).key()
+
+    def min_interval(self, source: str) -> float:
+        return self.min_interval_s.get(source, self.publisher(source).min_interval_s)
+
+    def concurrency(self, source: str) -> int:
+        return self.source_concurrency.get(source, self.publisher(source).concurrency)
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for redaction."""
+        return [key for source in self._publishers if (key := self.api_key(source))]
 
     def engine_options(self) -> dict[str, float]:
         """The warehouse engine's deadlines (`warehouse.engine.create_warehouse_engine`'s keywords)."""
@@ -157,36 +170,74 @@ class Settings(BaseSettings):
             "statement_timeout_s": self.db_statement_timeout_s,
         }
 
-    def base_url(self, source: str) -> str:
-        return str(getattr(self, f"{source}_base_url")).rstrip("/")
 
-    def api_key(self, source: str) -> str | None:
-        field = {
-            "un_comtrade": self.un_comtrade_api_key,
-            "kr_customs": self.kr_customs_service_key,
-            "us_census": self.us_census_api_key,
-        }.get(source)
-        return field.get_secret_value() if field is not None else None
+def _publisher_settings(source: str, section: dict[str, Any]) -> PublisherSettings:
+    """One publisher's settings: its `[watchlist.<id>]` section, then `TRADEFLOW_<ID>_<FIELD>` (and the
+    older variable names it declares) over it."""
+    model = get_publisher(source).settings_model
+    values = dict(section)
+    for field, info in model.model_fields.items():
+        names = [f"TRADEFLOW_{source.upper()}_{field.upper()}"]
+        if field in model.env_aliases:
+            names.append(model.env_aliases[field])
+        for name in names:
+            if name in os.environ:
+                values[field] = _from_environment(os.environ[name], info.annotation)
+                break
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"[watchlist.{source}] {where}: {first['msg']}") from None
 
-    def secrets(self) -> list[str]:
-        """Every configured secret value, for redaction."""
-        return [key for source in SOURCE_IDS if (key := self.api_key(source))]
+
+def _from_environment(text: str, annotation: Any) -> Any:
+    """An environment variable's text as the field takes it: lists comma separated or JSON."""
+    if getattr(annotation, "__origin__", None) is list:
+        stripped = text.strip()
+        if stripped.startswith("["):
+            return json.loads(stripped)
+        return [part.strip() for part in stripped.split(",") if part.strip()]
+    return text
 
 
-# Prefect Secret blocks that stand in for unset key settings (create them in the UI: Blocks > Secret).
-SECRET_BLOCKS: dict[str, str] = {
-    "un_comtrade_api_key": "tradeflow-un-comtrade-api-key",
-    "kr_customs_service_key": "tradeflow-kr-customs-service-key",
-    "us_census_api_key": "tradeflow-us-census-api-key",
-}
+def describe_error(exc: Exception) -> str:
+    """One line naming the setting and what is wrong with it."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "not a tradeflow setting"
+            variable = f"TRADEFLOW_{str(error['loc'][0]).upper()}" if error["loc"] else ""
+            parts.append(f"{where} ({variable}): {message}" if variable else f"{where}: {message}")
+        return "; ".join(parts)
+    return " ".join(str(exc).split())
+
+
+def load_settings() -> Settings:
+    """The settings, or SettingsError saying in one line what is wrong."""
+    path = config_file()
+    if CONFIG_VARIABLE in os.environ and not path.is_file():
+        raise SettingsError(f"{CONFIG_VARIABLE}={path}: no such file")
+    try:
+        return Settings()
+    except (ValidationError, ValueError) as exc:
+        raise SettingsError(describe_error(exc)) from None
 
 
 def with_prefect_secrets(settings: Settings) -> Settings:
-    """Fill unset keys from Prefect Secret blocks, when a Prefect API is configured.
+    """Fill unset keys from the publishers' Prefect Secret blocks, when a Prefect API is configured.
 
     Environment variables and tradeflow.toml win; a missing block is not an error.
     """
-    missing = {field: block for field, block in SECRET_BLOCKS.items() if getattr(settings, field) is None}
+    missing = [
+        source
+        for source in publisher_ids()
+        if (model := settings.publisher(source)).key_field and model.secret_block and model.key() is None
+    ]
     if not missing:
         return settings
     from prefect.settings import PREFECT_API_URL
@@ -195,16 +246,19 @@ def with_prefect_secrets(settings: Settings) -> Settings:
         return settings
     from prefect.blocks.system import Secret
 
-    found: dict[str, SecretStr] = {}
-    for field, block in missing.items():
+    for source in missing:
+        current = settings.publisher(source)
+        assert current.secret_block is not None
+        assert current.key_field is not None
         try:
-            secret: Any = Secret.load(block)
-            found[field] = SecretStr(str(secret.get()))
-        except Exception:  # noqa: S112 - no such block (or no server): the setting stays unset
+            secret: Any = Secret.load(current.secret_block)
+        except Exception:  # noqa: S112 - no such block (or no server): the key stays unset
             continue
-    return settings.model_copy(update=found) if found else settings
+        filled = current.model_copy(update={current.key_field: SecretStr(str(secret.get()))})
+        settings = settings.with_publisher(source, filled)
+    return settings
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

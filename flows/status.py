@@ -1,19 +1,22 @@
-"""The month-by-source grid and per-source freshness, read from `ingest_status`."""
+"""`tradeflow status`: the month-by-source grid and per-source freshness, as text or JSON."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from warehouse.status import read_status
 
 STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F"}
 
 
 @dataclass(frozen=True)
 class Cell:
+    """A grid cell as people read it: months as YYYY-MM, times as ISO text."""
+
     source: str
     scope: str
     period: str
@@ -24,34 +27,19 @@ class Cell:
     message: str
 
 
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def read_cells(engine: Engine) -> list[Cell]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT source, scope, period, state, rows, last_checked, last_changed, message"
-                " FROM ingest_status ORDER BY source, period, scope"
-            )
-        ).all()
     return [
         Cell(
-            r.source,
-            r.scope,
-            str(_iso(r.period))[:7],
-            r.state,
-            int(r.rows),
-            str(_iso(r.last_checked)),
-            _iso(r.last_changed),
-            r.message,
+            c.source,
+            c.scope,
+            c.period.strftime("%Y-%m"),
+            c.state,
+            c.rows,
+            c.last_checked.isoformat(),
+            c.last_changed.isoformat() if c.last_changed else None,
+            c.message,
         )
-        for r in rows
+        for c in read_status(engine)
     ]
 
 

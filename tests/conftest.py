@@ -156,7 +156,7 @@ def flow_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, replay: ReplayServer, prefect_server: str
 ) -> Iterator[dict[str, str]]:
     """Settings that point every source at the replay server, for in-process flows and CLI subprocesses."""
-    from flows.pipeline import reset_runtime
+    from flows.runtime import reset_runtime
 
     values = {
         **replay.base_urls(),

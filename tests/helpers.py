@@ -7,11 +7,13 @@ import hashlib
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from warehouse.upsert import ReleaseInfo, utcnow
+from warehouse.connections import utcnow
+from warehouse.upsert import ReleaseInfo
 
 
 def canonical_frame(n: int, *, source: str = "test_src", seed: int = 0) -> pd.DataFrame:
@@ -101,3 +103,10 @@ def backfills_at_once(env: dict[str, str], *arguments: list[str]) -> list[subpro
     for t in threads:
         t.join()
     return [r for r in results if r is not None]
+
+
+def empty_config(folder: Path) -> str:
+    """A tradeflow.toml with nothing in it: every setting at its default (a missing file is an error)."""
+    path = folder / "empty.toml"
+    path.write_text("# every setting at its default\n", encoding="utf-8")
+    return str(path)

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors import all_extractors, get_extractor
-from extractors.base import Extractor, HttpPolicy, HttpSession, NotPublished, Payload, SourceConfig
+from extractors import all_publishers, get_publisher
+from extractors.base import Payload, Publisher, PublisherSettings, ReleaseCalendar
+from extractors.errors import NotPublished
+from extractors.http import HttpPolicy, HttpSession
 from transforms.schema import CANONICAL_COLUMNS, coerce_canonical, validate_canonical
 
 FIX = Path(__file__).parent / "fixtures"
@@ -26,7 +30,7 @@ KEY = "canary-KEY-0000/+="
 class Case:
     period: dt.date
     scope: str
-    config: SourceConfig
+    config: dict[str, Any]  # the publisher's settings; base_url a path on the test server
     route: Callable[[HTTPServer], None]
     check_request: Callable[[Request], None]
     expect_rows: int
@@ -49,9 +53,12 @@ def comtrade_case() -> Case:
         assert q["motCode"] == "0" and q["customsCode"] == "C00" and q["partner2Code"] == "0"
         assert "Ocp-Apim-Subscription-Key" not in req.headers
 
-    config = SourceConfig(
-        base_url="", reporters=("KOR",), partners=("WLD", "CHN"), commodities=("TOTAL", "8542")
-    )
+    config = {
+        "base_url": "",
+        "reporters": ["KOR"],
+        "partners": ["WLD", "CHN"],
+        "commodities": ["TOTAL", "8542"],
+    }
     return Case(dt.date(2026, 1, 1), "reporter=KOR", config, route, check, expect_rows=6)
 
 
@@ -66,7 +73,7 @@ def kr_case() -> Case:
         assert q["serviceKey"] == KEY
         assert (q["strtYymm"], q["endYymm"], q["hsSgn"], q["cntyCd"]) == ("202603", "202603", "8542", "CN")
 
-    config = SourceConfig(base_url="/1220000", api_key=KEY, partners=("CHN",), commodities=("8542",))
+    config = {"base_url": "/1220000", "service_key": KEY, "partners": ["CHN"], "commodities": ["8542"]}
     return Case(dt.date(2026, 3, 1), "nitemtrade:8542:CN", config, route, check, expect_rows=6)
 
 
@@ -83,7 +90,7 @@ def cn_case() -> Case:
     def check(req: Request) -> None:
         assert req.path.startswith(("/statics/report/preliminary", "/Statics/"))
 
-    config = SourceConfig(base_url="", tables=("4",), edition="USD")
+    config = {"base_url": "", "tables": ["4"], "edition": "USD"}
     return Case(dt.date(2026, 2, 1), "table4:USD", config, route, check, expect_rows=24)
 
 
@@ -101,28 +108,57 @@ def census_case() -> Case:
         assert "ALL_VAL_MO" in q["get"].split(",")
         assert q["key"] == KEY
 
-    config = SourceConfig(
-        base_url="/intltrade", api_key=KEY, partners=("KOR", "CHN", "WLD"), commodities=("8542",)
-    )
+    config = {
+        "base_url": "/intltrade",
+        "api_key": KEY,
+        "partners": ["KOR", "CHN", "WLD"],
+        "commodities": ["8542"],
+    }
     return Case(dt.date(2026, 1, 1), "exports", config, route, check, expect_rows=3)
 
 
 CASES = {"un_comtrade": comtrade_case, "kr_customs": kr_case, "cn_customs": cn_case, "us_census": census_case}
 
 
+def settings_for(source: str, server: HTTPServer, base_url: str = "/", **fields: Any) -> PublisherSettings:
+    """The publisher's settings with its base URL on the test server."""
+    return get_publisher(source).settings_model(
+        base_url=server.url_for(base_url or "/").rstrip("/"), **fields
+    )
+
+
 def test_every_registered_source_has_a_contract_case() -> None:
-    assert {e.source_id for e in all_extractors()} == set(CASES)
+    assert {p.id for p in all_publishers()} == set(CASES)
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_each_publisher_keeps_the_contract(source: str) -> None:
+    """The registry's object, its settings model, calendar, scopes that read back, and a README of dated
+    quirks beside its code."""
+    import importlib
+
+    publisher = get_publisher(source)
+    assert isinstance(publisher, Publisher)
+    assert issubclass(publisher.settings_model, PublisherSettings)
+    assert isinstance(publisher.calendar, ReleaseCalendar) and publisher.calendar.note
+    defaults = publisher.settings_model()
+    scopes = publisher.scopes(defaults)
+    assert scopes and all(publisher.scope(str(s)) == s for s in scopes)
+    with pytest.raises(ValueError, match="scope"):
+        publisher.scope("no such scope")
+    package = Path(importlib.import_module(type(publisher).__module__).__file__ or "").parent
+    readme = (package / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# {source}") and re.search(r"as of 20\d\d-\d\d", readme)
 
 
 @pytest.mark.parametrize("source", sorted(CASES))
 def test_fetch_parse_normalise(source: str, httpserver: HTTPServer) -> None:
-    extractor: Extractor = get_extractor(source)
-    assert isinstance(extractor, Extractor)
+    extractor = get_publisher(source)
     case = CASES[source]()
     case.route(httpserver)
-    config = replace(case.config, base_url=httpserver.url_for(case.config.base_url or "/").rstrip("/"))
+    config = settings_for(source, httpserver, **case.config)
     http = HttpSession(HttpPolicy(max_retries=0), secrets=[KEY])
-    payloads = extractor.fetch(http, config, case.period, case.scope)
+    payloads = extractor.fetch(http, config, case.period, extractor.scope(case.scope))
     assert payloads and all(isinstance(p, Payload) for p in payloads)
     for request, _response in httpserver.log:
         case.check_request(request)
@@ -138,19 +174,18 @@ def test_fetch_parse_normalise(source: str, httpserver: HTTPServer) -> None:
     assert scope_listed(extractor, config, case.scope)
 
 
-def scope_listed(extractor: Extractor, config: SourceConfig, scope: str) -> bool:
-    return scope in extractor.scopes(config)
+def scope_listed(extractor: Publisher[Any], config: PublisherSettings, scope: str) -> bool:
+    return scope in [str(s) for s in extractor.scopes(config)]
 
 
 def test_comtrade_keyed_endpoint_uses_the_header(httpserver: HTTPServer) -> None:
     httpserver.expect_request(
         "/data/v1/get/C/M/HS", headers={"Ocp-Apim-Subscription-Key": KEY}
     ).respond_with_data(_json("un_comtrade/preview_C_M_HS_kor_202601.json"), content_type="application/json")
-    config = SourceConfig(
-        base_url=httpserver.url_for("/").rstrip("/"), api_key=KEY, partners=("CHN",), commodities=("TOTAL",)
-    )
-    payloads = get_extractor("un_comtrade").fetch(
-        HttpSession(secrets=[KEY]), config, dt.date(2026, 1, 1), "reporter=KOR"
+    config = settings_for("un_comtrade", httpserver, api_key=KEY, partners=["CHN"], commodities=["TOTAL"])
+    comtrade = get_publisher("un_comtrade")
+    payloads = comtrade.fetch(
+        HttpSession(secrets=[KEY]), config, dt.date(2026, 1, 1), comtrade.scope("reporter=KOR")
     )
     ((request, _),) = httpserver.log
     assert request.args["maxRecords"] == "250000"
@@ -182,10 +217,9 @@ def test_comtrade_truncated_preview_is_split_until_no_part_is_full(httpserver: H
         )
 
     httpserver.expect_request("/public/v1/preview/C/M/HS").respond_with_handler(handler)
-    config = SourceConfig(
-        base_url=httpserver.url_for("/").rstrip("/"), partners=("WLD",), commodities=("TOTAL", "8542")
-    )
-    payloads = get_extractor("un_comtrade").fetch(HttpSession(), config, dt.date(2026, 1, 1), "reporter=KOR")
+    config = settings_for("un_comtrade", httpserver, partners=["WLD"], commodities=["TOTAL", "8542"])
+    comtrade = get_publisher("un_comtrade")
+    payloads = comtrade.fetch(HttpSession(), config, dt.date(2026, 1, 1), comtrade.scope("reporter=KOR"))
     asked = [(r.args["flowCode"], r.args["cmdCode"]) for r, _ in httpserver.log]
     assert asked[0] == ("M,X,RM,RX", "TOTAL,8542")
     assert ("X", "TOTAL") in asked and ("X", "8542") in asked and ("M", "TOTAL,8542") in asked
@@ -199,14 +233,11 @@ def test_census_imports_for_consumption_where_asked(httpserver: HTTPServer) -> N
         b'["KOREA, SOUTH","ICS","HS4","777","2026-01","5800","8542"]]'
     )
     httpserver.expect_request("/imports/hs").respond_with_data(body, content_type="application/json")
-    config = SourceConfig(
-        base_url=httpserver.url_for("/").rstrip("/"),
-        partners=("KOR",),
-        commodities=("8542",),
-        imports_basis="consumption",
+    config = settings_for(
+        "us_census", httpserver, partners=["KOR"], commodities=["8542"], imports_basis="consumption"
     )
-    ext = get_extractor("us_census")
-    (payload,) = ext.fetch(HttpSession(), config, dt.date(2026, 1, 1), "imports")
+    ext = get_publisher("us_census")
+    (payload,) = ext.fetch(HttpSession(), config, dt.date(2026, 1, 1), ext.scope("imports"))
     ((request, _),) = httpserver.log
     assert "CON_VAL_MO" in request.args["get"].split(",") and "GEN_VAL_MO" not in request.args["get"]
     rows = ext.normalize(ext.parse(payload))
@@ -215,11 +246,9 @@ def test_census_imports_for_consumption_where_asked(httpserver: HTTPServer) -> N
 
 def test_census_204_means_no_rows(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/exports/hs").respond_with_data("", status=204)
-    config = SourceConfig(
-        base_url=httpserver.url_for("/").rstrip("/"), partners=("KOR",), commodities=("8542",)
-    )
-    ext = get_extractor("us_census")
-    (payload,) = ext.fetch(HttpSession(), config, dt.date(2026, 9, 1), "exports")
+    config = settings_for("us_census", httpserver, partners=["KOR"], commodities=["8542"])
+    ext = get_publisher("us_census")
+    (payload,) = ext.fetch(HttpSession(), config, dt.date(2026, 9, 1), ext.scope("exports"))
     assert ext.normalize(ext.parse(payload)).empty
 
 
@@ -228,9 +257,9 @@ def test_gacc_unpublished_month_and_january(httpserver: HTTPServer) -> None:
         _json("cn_customs/preliminary_index.html"), content_type="text/html"
     )
     httpserver.expect_request("/statics/report/preliminary2026.html").respond_with_data("", status=404)
-    config = SourceConfig(base_url=httpserver.url_for("/").rstrip("/"))
-    ext = get_extractor("cn_customs")
+    config = settings_for("cn_customs", httpserver)
+    ext = get_publisher("cn_customs")
     with pytest.raises(NotPublished, match="table \\(4\\) USD"):
-        ext.fetch(HttpSession(), config, dt.date(2026, 3, 1), "table4:USD")
+        ext.fetch(HttpSession(), config, dt.date(2026, 3, 1), ext.scope("table4:USD"))
     with pytest.raises(NotPublished, match="January"):
-        ext.fetch(HttpSession(), config, dt.date(2026, 1, 1), "table4:USD")
+        ext.fetch(HttpSession(), config, dt.date(2026, 1, 1), ext.scope("table4:USD"))

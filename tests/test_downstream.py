@@ -14,12 +14,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from flows.planning import add_months
 from tests.conftest import IN_CI
+from tests.helpers import empty_config
+from transforms.months import add_months
 from transforms.schema import CANONICAL_COLUMNS
+from warehouse.connections import utcnow
 from warehouse.query import QueryError, read_only_query
 from warehouse.read import parse_filter, read_view
-from warehouse.upsert import ReleaseInfo, upsert_release, utcnow
+from warehouse.upsert import ReleaseInfo, upsert_release
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date.today()
@@ -178,7 +180,7 @@ def test_mirror_flows_gap(history: Engine) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
 def test_export_round_trips(history: Engine, db_url: str, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"latest.{fmt}"
-    env = {**os.environ, "TRADEFLOW_DATABASE_URL": db_url, "TRADEFLOW_CONFIG": str(tmp_path / "none.toml")}
+    env = {**os.environ, "TRADEFLOW_DATABASE_URL": db_url, "TRADEFLOW_CONFIG": empty_config(tmp_path)}
     result = subprocess.run(
         [
             sys.executable,
@@ -240,7 +242,7 @@ def test_readme_examples_run(history: Engine, db_url: str, tmp_path: Path) -> No
     env = {
         **os.environ,
         "TRADEFLOW_DATABASE_URL": db_url,
-        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+        "TRADEFLOW_CONFIG": empty_config(tmp_path),
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     outputs = {}

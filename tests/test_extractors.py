@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extractors import get_extractor
-from extractors.base import ParseError, Payload, PublisherError, parse_month
+from extractors import get_publisher
+from extractors.base import Payload
+from extractors.errors import ParseError, PublisherError
+from transforms.months import parse_month
 from transforms.schema import coerce_canonical, validate_canonical
 
 FIX = Path(__file__).parent / "fixtures"
@@ -27,7 +29,7 @@ def payload(
 
 
 def rows(source: str, p: Payload) -> pd.DataFrame:
-    ext = get_extractor(source)
+    ext = get_publisher(source)
     return validate_canonical(ext.normalize(ext.parse(p)))
 
 

@@ -14,8 +14,8 @@ from prefect.artifacts import Artifact
 from sqlalchemy import Engine
 
 from demo.replay import ReplayServer
-from flows.pipeline import reset_runtime, runtime
 from flows.prefect_flows import backfill, nightly
+from flows.runtime import reset_runtime, runtime
 from tests.helpers import count, snapshot, table_rows
 
 pytestmark = pytest.mark.prefect

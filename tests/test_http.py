@@ -12,13 +12,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from extractors.base import (
-    HttpPolicy,
-    HttpSession,
-    PermanentFetchError,
-    TransientFetchError,
-    redact_url,
-)
+from extractors.errors import PermanentFetchError, TransientFetchError
+from extractors.http import HttpPolicy, HttpSession
+from extractors.redaction import redact_url
 
 SECRET = "s3cr3t/KEY+=="
 
@@ -165,7 +161,7 @@ def test_a_source_that_cannot_be_reached_is_skipped_after_three_failed_connectio
     with pytest.raises(TransientFetchError):
         http.get(f"http://127.0.0.1:{port}/x", source="down")
     assert len(sleeps.calls) == 2  # three refused connections, then the circuit opens
-    from extractors.base import SourceUnavailable
+    from extractors.errors import SourceUnavailable
 
     with pytest.raises(SourceUnavailable, match="last 3 connections"):
         http.get(f"http://127.0.0.1:{port}/y", source="down")

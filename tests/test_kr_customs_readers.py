@@ -1,10 +1,7 @@
-"""The three Korea Customs readers against the simplest correct reading, on answers of several MiB.
-
-`_read_plain` reads the exact form KCS writes as a table; `_read_cut` reads any other answer that is
-safe to cut into batches of items, in parallel; `_read_streaming` reads the rest and reports what is
-malformed. Each answer here is a trap for a reader that took it when it should have passed it on: the
-test asserts which reader read it, and that the rows are the ones a whole-tree walk finds.
-"""
+"""The Korea Customs reader (a stream over the items) against the simplest correct reading, a whole-tree
+walk, on every form a well-formed answer can take: KCS's own, whitespace between tags, references, CDATA,
+comments, elements and namespaces inside fields, fields missing, repeated or reordered; and malformed
+answers refused with what is wrong."""
 
 from __future__ import annotations
 
@@ -16,16 +13,17 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from extractors import get_extractor, kr_customs
-from extractors.base import ParseError, Payload
+from extractors import get_publisher
+from extractors.base import Payload
+from extractors.errors import ParseError
 
 FIELDS = ("year", "hsCd", "statCd", "statKor", "expDlr", "expWgt", "impDlr", "impWgt")  # what parse keeps
-ITEMS = 8_000  # 2 MiB: several of the parallel reader's batches and of pyarrow's blocks
-MIDDLE = 3_000  # an item in neither the first nor the last batch
+ITEMS = 3_000  # 0.8 MiB: more than any real single-month answer
+MIDDLE = 1_100  # an item neither first nor last
 
 
 def _parse(content: bytes) -> pd.DataFrame:
-    return get_extractor("kr_customs").parse(Payload("kr_customs", content, "file:///inline", "xml"))
+    return get_publisher("kr_customs").parse(Payload("kr_customs", content, "file:///inline", "xml"))
 
 
 def _item(fields: dict[str, str]) -> str:
@@ -92,7 +90,7 @@ def _everywhere(change: Callable[[dict[str, str]], str]) -> Callable[[int, dict[
     return lambda i, fields: change(fields)
 
 
-# Well-formed answers the plain reader must pass on, each read wrongly by a reader that took it anyway.
+# Well-formed answers not in the form KCS writes, each a trap for a reader of that form only.
 NOT_KCS_FORM: dict[str, Callable[[int, dict[str, str]], str | None]] = {
     "entity": _in_middle(lambda f: _item(f | {"statKor": "R&amp;D"})),
     "character-reference": _in_middle(lambda f: _item(f | {"statKor": "&#54620;&#44397;"})),
@@ -111,9 +109,8 @@ NOT_KCS_FORM: dict[str, Callable[[int, dict[str, str]], str | None]] = {
     ),
 }
 
-# Answers the parallel reader must not cut either (it hands them to the streaming reader): rows that are
-# not items, a batch end inside a comment or CDATA, a namespace prefix declared outside the batch, bytes
-# in another encoding than UTF-8.
+# Answers a reader cutting the bytes at items would get wrong: rows that are not items, an item end inside
+# a comment or CDATA, a namespace prefix declared outside the items, bytes in another encoding than UTF-8.
 NOT_CUTTABLE = {
     "comment-before-items": {"head": "<!-- <items><item><year>2026.01</year><expDlr>9</expDlr></item> -->"},
     "pi-before-items": {"head": "<?note <items><item><year>2026.01</year></item></items> ?>"},
@@ -123,69 +120,30 @@ NOT_CUTTABLE = {
     "euc-kr": {"encoding": "EUC-KR"},
 }
 
-CASES: dict[str, tuple[Callable[[], bytes], str]] = {
-    "kcs-form": (lambda: _kcs_plain(ITEMS), "plain"),
-    "kcs-form-not-plain": (lambda: _kcs_plain(ITEMS), "parallel"),
-    "kcs-form-streamed": (lambda: _kcs_plain(ITEMS), "streaming"),
-    "loose": (lambda: _kcs_loose(ITEMS), "parallel"),
-    "loose-streamed": (lambda: _kcs_loose(ITEMS), "streaming"),
-    "loose-rows-before-parsing-on": (lambda: _kcs_loose(ITEMS), "streaming"),
-    **{name: (partial(_kcs_plain, ITEMS, edit), "parallel") for name, edit in NOT_KCS_FORM.items()},
-    **{name: (partial(_kcs_loose, ITEMS, **form), "streaming") for name, form in NOT_CUTTABLE.items()},
+CASES: dict[str, Callable[[], bytes]] = {
+    "kcs-form": lambda: _kcs_plain(ITEMS),
+    "loose": lambda: _kcs_loose(ITEMS),
+    **{name: partial(_kcs_plain, ITEMS, edit) for name, edit in NOT_KCS_FORM.items()},
+    **{name: partial(_kcs_loose, ITEMS, **form) for name, form in NOT_CUTTABLE.items()},
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_korea_large_answer_matches_a_plain_tree_walk(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every reader against the simplest correct reading: the whole tree, field by field. Waiting for
-    each batch's rows before the streaming parser reads on makes a half-built item moved into a batch
-    show as a short row."""
-    build, reader = CASES[case]
-    read: list[str] = []
-    for name, function in (
-        ("plain", "_read_plain"),
-        ("parallel", "_read_cut"),
-        ("streaming", "_read_streaming"),
-    ):
-        original = getattr(kr_customs, function)
-
-        def spy(*args: object, _original: Callable[..., object] = original, _name: str = name) -> object:
-            result = _original(*args)
-            if result is not None:
-                read.append(_name)
-            return result
-
-        monkeypatch.setattr(kr_customs, function, spy)
-    if case.endswith("-not-plain") or case.endswith("-streamed") or case.endswith("-parsing-on"):
-        monkeypatch.setattr(kr_customs, "_read_plain", lambda *args: None)
-    if case.endswith("-streamed") or case.endswith("-parsing-on"):
-        monkeypatch.setattr(kr_customs, "_read_cut", lambda *args: None)
-    if case.endswith("-parsing-on"):
-        submit = kr_customs._BatchRows.submit
-
-        def submit_and_wait(self: kr_customs._BatchRows, items: etree._Element, upto: int) -> None:
-            submit(self, items, upto)
-            self._pending[-1].result()
-
-        monkeypatch.setattr(kr_customs._BatchRows, "submit", submit_and_wait)
-    content = build()
-    assert len(content) > 1.5 * 2**20  # several batches
+def test_korea_answer_matches_a_plain_tree_walk(case: str) -> None:
+    content = CASES[case]()
     raw = _parse(content)
-    assert read == [reader]
     tree = etree.fromstring(content)
     expected = [
         {
-            name: " ".join(str(item.xpath(f"string({name})")).split())  # the string value, as XSLT reads it
-            for name in FIELDS
-        }
+            name: " ".join(str(item.xpath(f"string({name})")).split()) for name in FIELDS
+        }  # XPath's string value
         for item in tree.iterfind("body/items/item")
     ]
     assert len(raw) == len(expected) == ITEMS
-    got = raw[list(FIELDS)].to_dict("records")
-    assert got == expected
+    assert raw[list(FIELDS)].to_dict("records") == expected
     assert set(raw["endpoint"]) == {"nitemtrade"}  # <hsCode> in the header does not make it itemtrade
-    assert raw["statCd"].iloc[-1] == "CN" and (raw["statCd"].iloc[:-1] == "").all()  # seen in the last batch
-    out = get_extractor("kr_customs").normalize(raw)
+    assert raw["statCd"].iloc[-1] == "CN" and (raw["statCd"].iloc[:-1] == "").all()  # only the last has it
+    out = get_publisher("kr_customs").normalize(raw)
     assert len(out) == 2 * (ITEMS - 1)  # export and import per item, the grand total dropped
 
 
@@ -231,7 +189,7 @@ def _break(content: bytes, old: bytes, new: bytes) -> bytes:
 
 
 MALFORMED: dict[str, Callable[[], bytes]] = {
-    "truncated": lambda: _kcs_plain(ITEMS)[: 2**20],
+    "truncated": lambda: _kcs_plain(ITEMS)[: 2**19],
     "closing-tag-mismatch": lambda: _break(_kcs_plain(ITEMS), b"</expDlr>", b"</expDIr>"),
     "opening-tag-mismatch": lambda: _break(_kcs_plain(ITEMS), b"<expDlr>", b"<expDIr>"),
     "control-character": lambda: _break(_kcs_plain(ITEMS), " 집적회로".encode(), " 집적\x01회로".encode()),
@@ -247,7 +205,7 @@ MALFORMED: dict[str, Callable[[], bytes]] = {
 
 @pytest.mark.parametrize("broken", list(MALFORMED))
 def test_korea_malformed_answer_is_refused_and_leaves_no_thread(broken: str) -> None:
-    """Whichever reader gives up on it, the streaming reader says what is wrong."""
+    """The reader says what is wrong, and no worker thread is left behind."""
     content = MALFORMED[broken]()
     before = threading.active_count()
     with pytest.raises(ParseError, match="not well-formed"):

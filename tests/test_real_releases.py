@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
-from extractors.base import Payload, PublisherError
-from extractors.cn_customs import EXTRACTOR as GACC
-from extractors.cn_customs import parse_index
-from extractors.kr_customs import EXTRACTOR as KCS
+from extractors.base import Payload
+from extractors.cn_customs import PUBLISHER as GACC
+from extractors.cn_customs.fetch import parse_index
+from extractors.errors import PublisherError
+from extractors.kr_customs import PUBLISHER as KCS
+from extractors.kr_customs.areas import area_of as kcs_area
+from extractors.un_comtrade.areas import area_of as comtrade_area
 from transforms import areas
 
 pytestmark = pytest.mark.real_payload
@@ -61,13 +64,13 @@ def test_comtrade_empty_result_is_zero_rows(real_releases: Path) -> None:
 def test_comtrade_reference_codes(real_releases: Path) -> None:
     with (real_releases / "un_comtrade" / "partner.csv").open(encoding="utf-8") as fh:
         partner = {r["id"]: r for r in csv.DictReader(fh)}
-    assert areas.from_comtrade(410) == "KOR" and partner["410"]["iso_3"] == "KOR"
-    assert areas.from_comtrade(156) == "CHN"
-    assert areas.from_comtrade(0) == "WLD" and partner["0"]["iso_3"] == "World"
-    assert areas.from_comtrade(490) == "XOA" and partner["490"]["country"] == "Other Asia, nes"
+    assert comtrade_area(410) == "KOR" and partner["410"]["iso_3"] == "KOR"
+    assert comtrade_area(156) == "CHN"
+    assert comtrade_area(0) == "WLD" and partner["0"]["iso_3"] == "World"
+    assert comtrade_area(490) == "XOA" and partner["490"]["country"] == "Other Asia, nes"
     # Every code in the official lists maps to an ISO code, a documented special code or a kept code.
     for code in partner:
-        area = areas.from_comtrade(code)
+        area = comtrade_area(code)
         assert len(area) == 3 or area == f"un_comtrade:{code}"
 
 
@@ -114,7 +117,7 @@ def test_kcs_country_codes_map(real_releases: Path) -> None:
     text = (real_releases / "kr_customs" / "kcs_country_codes.csv").read_text(encoding="utf-8")
     codes = [line.split(",")[0] for line in text.splitlines()[3:] if line.strip()]
     assert len(codes) == 269
-    mapped = {c: areas.from_alpha2("kr_customs", c) for c in codes}
+    mapped = {c: kcs_area(c) for c in codes}
     assert (mapped["CN"], mapped["US"], mapped["EU"], mapped["ZZ"]) == ("CHN", "USA", "EUU", "XZZ")
     unmapped = sorted(c for c, a in mapped.items() if areas.is_unmapped(a))
     assert len(unmapped) <= 5, unmapped  # kept as kr_customs:<code>, never dropped

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from demo.replay import ReplayServer
-from flows.pipeline import reset_runtime
+from flows.runtime import reset_runtime
 from flows.settings import get_settings
 from tests.helpers import backfills_at_once, canonical_frame, count, release_info, table_rows
 from transforms.schema import CANONICAL_COLUMNS

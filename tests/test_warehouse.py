@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, Engine, inspect, text
 
 from flows.local import ingest_file
-from tests.helpers import canonical_frame, count, release_info, snapshot, table_rows
+from tests.helpers import canonical_frame, count, empty_config, release_info, snapshot, table_rows
 from transforms.canonical import format_canonical
 from transforms.schema import SchemaError
 from warehouse.engine import create_warehouse_engine
@@ -161,7 +161,7 @@ def test_parse_and_ingest_file_round_trip_through_the_cli(tmp_path: Path, db_url
     env = {
         "TRADEFLOW_DATABASE_URL": db_url,
         "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
-        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+        "TRADEFLOW_CONFIG": empty_config(tmp_path),
         "PATH": "/usr/bin:/bin",
     }
     cli = [sys.executable, "-m", "flows"]
@@ -274,7 +274,7 @@ def test_first_load_goes_in_in_key_order(engine: Engine, monkeypatch: pytest.Mon
 def test_key_order_is_the_unique_index_order(distinct: int) -> None:
     import numpy as np
 
-    from warehouse.upsert import key_order
+    from warehouse.bulk import key_order
 
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(

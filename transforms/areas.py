@@ -10,16 +10,12 @@ Rules (also in README, "Data contract"):
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Final
 
 import pycountry
-
-CODES_DIR = Path(__file__).parent / "codes"
 
 SPECIAL_AREAS: Final[dict[str, str]] = {
     "WLD": "World (all partners)",
@@ -41,17 +37,6 @@ SPECIAL_AREAS: Final[dict[str, str]] = {
 
 FORMER_STATES: Final[frozenset[str]] = frozenset({"SUN", "YUG", "CSK", "DDR", "SCG", "ANT", "VDR", "YMD"})
 
-_COMTRADE_SPECIAL: Final[dict[str, str]] = {
-    "0": "WLD",
-    "97": "EUU",
-    "490": "XOA",
-    "899": "XNS",
-    "837": "XBK",
-    "838": "XFZ",
-    "839": "XSC",
-    "412": "XKX",
-}
-
 
 def unmapped(source: str, code: str) -> str:
     return f"{source}:{code.strip()}"
@@ -61,68 +46,11 @@ def is_unmapped(area: str) -> bool:
     return ":" in area
 
 
-def _iso3_exists(code: str) -> bool:
-    return pycountry.countries.get(alpha_3=code) is not None
-
-
-@lru_cache(maxsize=1)
-def _comtrade_table() -> dict[str, tuple[str, str, bool]]:
-    """code -> (Comtrade's ISO-like code, name, is a reporter), transcribed from the official lists."""
-    with (CODES_DIR / "un_comtrade_areas.csv").open(encoding="utf-8") as fh:
-        return {
-            row["code"]: (row["comtrade_iso"], row["name"], row["is_reporter"] == "True")
-            for row in csv.DictReader(fh)
-        }
-
-
-def from_comtrade(code: int | str) -> str:
-    """UN Comtrade numeric reporter/partner code -> canonical area."""
-    key = str(code).strip()
-    if key in _COMTRADE_SPECIAL:
-        return _COMTRADE_SPECIAL[key]
-    iso = _comtrade_table().get(key, ("", "", False))[0]
-    if len(iso) == 3 and (
-        _iso3_exists(iso) or iso in FORMER_STATES or pycountry.historic_countries.get(alpha_3=iso) is not None
-    ):
-        return iso
-    return unmapped("un_comtrade", key)
-
-
-def _rank(entry: tuple[str, str, bool]) -> tuple[bool, bool]:
-    return entry[2], "(..." not in entry[1]
-
-
-@lru_cache(maxsize=1)
-def _iso3_to_comtrade() -> dict[str, str]:
-    out: dict[str, str] = {}
-    table = _comtrade_table()
-    for code, (iso, _name, _is_reporter) in table.items():
-        # Several codes share an ISO code (840 "United States of America" and 842 "USA, Puerto Rico and
-        # US Virgin Islands"): the one Comtrade lists as a reporter is the one its data uses.
-        # Former entries are marked "(...1980)".
-        if iso not in out or _rank(table[code]) > _rank(table[out[iso]]):
-            out[iso] = code
-    for code, area in _COMTRADE_SPECIAL.items():
-        out[area] = code
-    return out
-
-
-def to_comtrade(area: str) -> str:
-    """Canonical area -> UN Comtrade numeric code (for building requests)."""
-    try:
-        return _iso3_to_comtrade()[area]
-    except KeyError:
-        raise ValueError(f"no UN Comtrade code for area {area!r}") from None
-
-
-_KCS_SPECIAL: Final[dict[str, str]] = {"EU": "EUU", "ZZ": "XZZ", "XK": "XKX", "-": "WLD"}
-
-
-def from_alpha2(source: str, code: str) -> str:
-    """An ISO alpha-2 based code (Korea Customs) -> canonical area."""
+def from_alpha2(source: str, code: str, special: Mapping[str, str] | None = None) -> str:
+    """An ISO alpha-2 based code -> canonical area; `special` holds the publisher's own codes."""
     key = code.strip().upper()
-    if key in _KCS_SPECIAL:
-        return _KCS_SPECIAL[key]
+    if special and key in special:
+        return special[key]
     country = pycountry.countries.get(alpha_2=key)
     if country is not None:
         return str(country.alpha_3)
@@ -132,8 +60,9 @@ def from_alpha2(source: str, code: str) -> str:
     return unmapped(source, code)
 
 
-def to_alpha2(area: str) -> str:
-    reverse = {v: k for k, v in _KCS_SPECIAL.items()}
+def to_alpha2(area: str, special: Mapping[str, str] | None = None) -> str:
+    """A canonical area -> its ISO alpha-2 code (or the publisher's own code for it in `special`)."""
+    reverse = {v: k for k, v in (special or {}).items()}
     if area in reverse:
         return reverse[area]
     country = pycountry.countries.get(alpha_3=area)
@@ -142,7 +71,22 @@ def to_alpha2(area: str) -> str:
     return str(country.alpha_2)
 
 
-# Names as publishers print them that pycountry does not know (as of 2026-03, GACC and Census spellings).
+def is_country(code: str) -> bool:
+    """An ISO 3166-1 alpha-3 code, of a country today or of a former one (ISO 3166-3)."""
+    return (
+        code in FORMER_STATES
+        or pycountry.countries.get(alpha_3=code) is not None
+        or pycountry.historic_countries.get(alpha_3=code) is not None
+    )
+
+
+def is_area(code: str) -> bool:
+    """A canonical area: a country (`is_country`) or one of the documented codes of our own."""
+    return code in SPECIAL_AREAS or is_country(code)
+
+
+# Names as publishers print them that pycountry does not know (as of 2026-03, GACC's and Census's
+# spellings; each publisher adds its own group names).
 _NAME_ALIASES: Final[dict[str, str]] = {
     "total": "WLD",
     "world": "WLD",
@@ -176,14 +120,6 @@ _NAME_ALIASES: Final[dict[str, str]] = {
     "burma": "MMR",
     "brunei": "BRN",
     "european union": "EUU",
-    "asean": "XAS",
-    "latin america": "XLA",
-    "africa": "XAF",
-    "apec": "XAP",
-    "regional comprehensive economic partnership": "XRC",
-    "rcep": "XRC",
-    "jointly build the countries along belt and road routes": "XBR",
-    "belt and road countries": "XBR",
 }
 
 
@@ -195,9 +131,12 @@ def normalize_name(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def from_name(source: str, name: str) -> str:
-    """A printed country/area name (GACC, Census CTY_NAME) -> canonical area, or kept as unmapped."""
+def from_name(source: str, name: str, aliases: Mapping[str, str] | None = None) -> str:
+    """A printed country/area name -> canonical area, or kept as unmapped. `aliases` holds the
+    publisher's own names (folded by `normalize_name`) beside the common ones below."""
     key = normalize_name(name)
+    if aliases and key in aliases:
+        return aliases[key]
     if key in _NAME_ALIASES:
         return _NAME_ALIASES[key]
     for candidate in (name.strip(), key):

@@ -48,6 +48,17 @@ KEY_COLUMNS: Final[tuple[str, ...]] = (
     "currency",
 )
 
+# The columns whose change makes a revision of a figure (one list: the merge, the row hashes and the
+# revision rows all use it).
+MEASURE_COLUMNS: Final[tuple[str, ...]] = (
+    "value",
+    "valuation",
+    "net_weight_kg",
+    "quantity",
+    "quantity_unit",
+    "provisional",
+)
+
 FLOWS: Final[frozenset[str]] = frozenset({"export", "import", "re_export", "re_import"})
 COMMODITY_SYSTEMS: Final[frozenset[str]] = frozenset({"TOTAL", "HS", "HSK", "GACC"})
 VALUATIONS: Final[frozenset[str]] = frozenset({"CIF", "FOB", "FAS", ""})

@@ -20,7 +20,7 @@ from sqlmodel import Field, SQLModel
 from transforms.schema import TEXT_LIMITS
 
 # The unique key, in its index's column order since migration 0004 (source and month first, so the same
-# index serves a reload's fingerprint lookup). The same columns as transforms.schema.KEY_COLUMNS.
+# index serves a reload's row hash lookup). The same columns as transforms.schema.KEY_COLUMNS.
 TRADE_FLOW_KEY = (
     "source",
     "period",
@@ -101,7 +101,7 @@ class TradeFlow(SQLModel, table=True):
     release_id: int = Field(sa_column=_ref("release.id"))
     first_seen_at: dt.datetime = Field(sa_column=_utc_column())
     updated_at: dt.datetime = Field(sa_column=_utc_column())
-    # Fingerprint of key and measures (warehouse.fingerprint), for reloads; null for rows stored before 0004.
+    # Hash of key and measures (warehouse.row_hash), for reloads; null for rows stored before 0004.
     row_hash: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
@@ -145,4 +145,6 @@ class IngestStatus(SQLModel, table=True):
     rows: int = 0
     message: str = Field(default="", max_length=4000)
     release_id: int | None = Field(default=None, sa_column=_ref("release.id", nullable=True))
-    sha256: str | None = Field(default=None, max_length=64)
+    # The digest of the last payload loaded (its sha256, or the publisher's digest of what identifies
+    # it); named sha256 until migration 0006.
+    payload_digest: str | None = Field(default=None, max_length=64)

@@ -155,3 +155,58 @@ def write_rows(
         raise ValueError(f"unknown format {fmt!r}; expected table, csv or json")
     truncated = limit is not None and next(rows, None) is not None
     return Written(count, truncated)
+
+
+def revisions_by_release(
+    engine: Engine, release_ids: list[int], limit: int | None = 20
+) -> list[dict[str, Any]]:
+    """The largest revisions made by these releases, by relative size."""
+    if not release_ids:
+        return []
+    ids = ", ".join(str(int(i)) for i in release_ids)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT f.source, f.reporter, f.partner, f.flow, f.commodity_code, f.period, f.period_months,"
+                " f.currency, r.old_value, r.new_value FROM trade_flow_revision r"
+                f" JOIN trade_flow f ON f.id = r.trade_flow_id WHERE r.release_id IN ({ids})"
+            )
+        ).all()
+    out = []
+    for r in rows:
+        change = r.new_value - r.old_value
+        pct = (change / abs(r.old_value) * 100) if r.old_value else None
+        out.append(
+            {
+                "source": r.source,
+                "reporter": r.reporter,
+                "partner": r.partner,
+                "flow": r.flow,
+                "commodity": r.commodity_code,
+                "period": str(r.period)[:7],
+                "months": r.period_months,
+                "currency": r.currency,
+                "old": r.old_value,
+                "new": r.new_value,
+                "change": change,
+                "pct": pct,
+            }
+        )
+    out.sort(key=lambda x: abs(x["pct"]) if x["pct"] is not None else float("inf"), reverse=True)
+    return out if limit is None else out[:limit]
+
+
+def late_sources(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT source, latest_month_loaded, expected_month, late FROM source_freshness")
+        ).all()
+    return [
+        {
+            "source": r.source,
+            "latest": str(r.latest_month_loaded or "-")[:7],
+            "expected": str(r.expected_month)[:7],
+        }
+        for r in rows
+        if r.late
+    ]

@@ -10,7 +10,7 @@ from tests.reliability.harness import CANARIES
 @pytest.fixture
 def rel_env(flow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Short timeouts and few retries, so faults play out in seconds."""
-    from flows.pipeline import reset_runtime
+    from flows.runtime import reset_runtime
 
     extra = {
         **CANARIES,

@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from extractors import get_extractor
-from extractors.base import ParseError, Payload, PublisherError
-from flows.pipeline import Outcome, runtime
+from extractors import get_publisher
+from extractors.base import Payload
+from extractors.errors import ParseError, PublisherError
 from flows.prefect_flows import backfill
+from flows.releases import Outcome
+from flows.runtime import runtime
 from tests.helpers import table_rows
 from transforms.schema import SchemaError, validate_canonical
 
@@ -86,7 +88,7 @@ def expected_figures(
     """What the warehouse must hold: every replayed release parsed on its own, less the skipped ones."""
     out: set[FigureKey] = set()
     for source in sources:
-        extractor = get_extractor(source)
+        extractor = get_publisher(source)
         for month in MONTHS:
             if (source, month) in skip:
                 continue
@@ -179,7 +181,7 @@ def engine_now() -> Engine:
 def parse_or_documented_error(source: str, body: bytes, ext: str) -> None:
     """Parse, normalise and check a payload against the contract: it passes, or raises one of the documented
     errors (ParseError, PublisherError, SchemaError); anything else escapes and fails the calling test."""
-    extractor = get_extractor(source)
+    extractor = get_publisher(source)
     payload = Payload(source, body, f"file:///{source}.{ext}", ext)
     with contextlib.suppress(ParseError, PublisherError, SchemaError):
         validate_canonical(extractor.normalize(extractor.parse(payload)))

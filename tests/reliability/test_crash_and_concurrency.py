@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from demo.replay import ReplayServer
 from flows.local import ingest_file
-from tests.helpers import backfills_at_once, canonical_frame, count, snapshot, table_rows
+from tests.helpers import backfills_at_once, canonical_frame, count, empty_config, snapshot, table_rows
 from tests.reliability.harness import expected_figures, stored_figures
 from transforms.canonical import format_canonical
 from transforms.schema import validate_canonical
@@ -68,7 +68,7 @@ def test_sigkill_in_the_middle_of_a_large_upsert(db_url: str, tmp_path: Path) ->
         **os.environ,
         "TRADEFLOW_DATABASE_URL": db_url,
         "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
-        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+        "TRADEFLOW_CONFIG": empty_config(tmp_path),
     }
     cmd = [sys.executable, "-m", "flows", "ingest-file", "--source", "canonical", str(big)]
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -131,7 +131,7 @@ def test_fault_fails_one_release_cleanly(
 def test_task_retry_takes_over_when_http_retries_run_out(
     rel_env: dict[str, str], replay: ReplayServer, releases: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows.pipeline import reset_runtime
+    from flows.runtime import reset_runtime
 
     monkeypatch.setenv("TRADEFLOW_TASK_RETRIES", "1")
     reset_runtime()

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from tests.helpers import canonical_frame, release_info, snapshot
+from tests.helpers import canonical_frame, empty_config, release_info, snapshot
 from warehouse.upsert import upsert_release
 
 HOSTILE = [
@@ -56,7 +56,7 @@ def loaded(engine: Engine, db_url: str, tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
         "TRADEFLOW_DATABASE_URL": db_url,
-        "TRADEFLOW_CONFIG": str(tmp_path / "none.toml"),
+        "TRADEFLOW_CONFIG": empty_config(tmp_path),
     }
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from flows import pipeline
-from flows.pipeline import reset_runtime, runtime
+from flows import runtime as runtime_module
+from flows.runtime import reset_runtime, runtime
 from tests.conftest import IN_CI
 from tests.helpers import count, table_rows
 from tests.reliability.harness import MONTHS, expected_figures, run_backfill, stored_figures
@@ -45,7 +45,7 @@ def test_a_write_lock_held_by_another_process_fails_fast_and_is_recorded(
     def release_when_the_run_gave_up() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            current = pipeline._RUNTIME
+            current = runtime_module.current_runtime()
             if current is not None and current.warehouse_down:
                 break
             time.sleep(0.05)

@@ -1,4 +1,4 @@
-"""UN Comtrade records -> canonical rows."""
+"""UN Comtrade records -> canonical rows (pure pandas)."""
 
 from __future__ import annotations
 
@@ -7,30 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from transforms import areas
+from extractors.un_comtrade.areas import area_of
 from transforms.columns import float_column, map_distinct, text_equals
 from transforms.schema import contract_frame, empty_canonical
-
-RAW_FIELDS = (
-    "freqCode",
-    "refYear",
-    "refMonth",
-    "reporterCode",
-    "flowCode",
-    "partnerCode",
-    "partner2Code",
-    "cmdCode",
-    "cmdDesc",
-    "customsCode",
-    "motCode",
-    "qtyUnitCode",
-    "qtyUnitAbbr",
-    "qty",
-    "netWgt",
-    "cifvalue",
-    "fobvalue",
-    "primaryValue",
-)
 
 FLOWS = {"X": "export", "M": "import", "RX": "re_export", "RM": "re_import"}
 _VALUATIONS = np.array(["FOB", "CIF"], dtype=object)  # by whether the value is CIF
@@ -50,7 +29,7 @@ def _is_code(values: pd.Series, code: int | str) -> np.ndarray:
     return text_equals(values, str(code))
 
 
-def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
+def normalize(raw: pd.DataFrame) -> pd.DataFrame:
     """Keep the aggregate slice (all modes of transport, all customs procedures, no second partner).
 
     Works on numpy arrays, mapping each distinct flow, period and area once (an answer of 100,000
@@ -86,8 +65,8 @@ def normalize_un_comtrade(raw: pd.DataFrame) -> pd.DataFrame:
     period_dates = np.empty(len(period_of), dtype=object)
     period_dates[:] = [p for p, _ in period_of]
     period_months = np.array([m for _, m in period_of], dtype=np.int64)
-    (reporter,) = map_distinct(frame["reporterCode"], areas.from_comtrade)
-    (partner,) = map_distinct(frame["partnerCode"], areas.from_comtrade)
+    (reporter,) = map_distinct(frame["reporterCode"], area_of)
+    (partner,) = map_distinct(frame["partnerCode"], area_of)
     # primaryValue is CIF when it equals cifvalue and the flow prefers CIF (imports), or FOB does not match.
     is_cif, is_fob = primary == cif, primary == fob
     valuation = _VALUATIONS[np.where(importing, is_cif | ~is_fob, is_cif & ~is_fob).astype(np.intp)]

@@ -1,4 +1,4 @@
-"""GACC preliminary release tables -> canonical rows.
+"""GACC preliminary release tables -> canonical rows (pure pandas).
 
 Which columns become figures:
 - the month column: the month itself (`period_months` 1);
@@ -20,23 +20,8 @@ from typing import Final
 
 import pandas as pd
 
-from transforms import areas
+from extractors.cn_customs.areas import area_of
 from transforms.schema import coerce_canonical, empty_canonical
-
-RAW_COLUMNS = (
-    "table",
-    "year",
-    "title_month",
-    "currency",
-    "unit_multiplier",
-    "label",
-    "quantity_unit",
-    "flow",
-    "measure",
-    "kind",
-    "months",
-    "figure",
-)
 
 # Renamed commodity lines keep one code (as of 2026-03: "Integrated circuits" became
 # "Electronic integrated circuits").
@@ -117,7 +102,7 @@ def _decimal(figure: str) -> Decimal | None:
         return None
 
 
-def normalize_cn_customs(raw: pd.DataFrame) -> pd.DataFrame:
+def normalize(raw: pd.DataFrame) -> pd.DataFrame:
     if raw.empty:
         return empty_canonical()
     keep = raw[
@@ -158,7 +143,7 @@ def normalize_cn_customs(raw: pd.DataFrame) -> pd.DataFrame:
         assert isinstance(value, Decimal)
         table = rec["table"]
         if table == "4":
-            partner = areas.from_name("cn_customs", str(rec["label"]))
+            partner = area_of(str(rec["label"]))
             system, code, name = "TOTAL", "TOTAL", ""
         else:
             partner = "WLD"

@@ -1,4 +1,8 @@
-"""Korea Customs Service items -> canonical rows."""
+"""Korea Customs Service items -> canonical rows (pure pandas).
+
+Each item holds a month's exports and imports: one export and one import row per item, valued FOB and
+CIF, in USD, weights in kg. A month is provisional until the mid-month refresh after it (calendar.py).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from transforms import areas
+from extractors.kr_customs.areas import area_of
+from extractors.kr_customs.calendar import refresh_date
+from extractors.kr_customs.parse import GRAND_TOTAL_YEAR
 from transforms.columns import float_column, map_distinct
 from transforms.schema import contract_frame, empty_canonical
-
-GRAND_TOTAL_YEAR = "총계"
-# The item fields tradeflow reads. Items carry more (statCdCntnKor1, balPayments, and expCnt/impCnt on
-# nationtrade) that no canonical column needs: leaving them unread is a third less work for the parser.
-RAW_COLUMNS = (
-    "endpoint",
-    "year",
-    "hsCd",
-    "statCd",
-    "statKor",
-    "expDlr",
-    "expWgt",
-    "impDlr",
-    "impWgt",
-)
-
-
-def refresh_date(period: dt.date) -> dt.date:
-    """KCS refreshes all data through month M around the 15th of M+1; until then M is provisional."""
-    year, month = (period.year + 1, 1) if period.month == 12 else (period.year, period.month + 1)
-    return dt.date(year, month, 15)
 
 
 def _commodity_system(code: str) -> str:
@@ -44,7 +29,7 @@ def _commodity_code(code: str) -> str:
     return "TOTAL" if code in ("", "-") else code
 
 
-def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
+def normalize(raw: pd.DataFrame) -> pd.DataFrame:
     """One export and one import row per item; the grand-total item is dropped wherever it is.
 
     Exports then imports, as one frame of twice the items: every column is taken at `rows`, the month
@@ -76,9 +61,7 @@ def normalize_kr_customs(raw: pd.DataFrame) -> pd.DataFrame:
     )
     systems[by_nation] = "TOTAL"
     commodity_codes[by_nation] = "TOTAL"
-    (partners,) = map_distinct(
-        raw["statCd"].fillna(""), lambda c: areas.from_alpha2("kr_customs", str(c)), rows=rows
-    )
+    (partners,) = map_distinct(raw["statCd"].fillna(""), lambda c: area_of(str(c)), rows=rows)
     partners[world] = "WLD"  # itemtrade answers are for all countries
     # Each name is the same for every month and partner: one string per distinct name, shared.
     (names,) = map_distinct(raw["statKor"].fillna(""), str, rows=rows)

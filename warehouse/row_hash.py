@@ -1,9 +1,9 @@
-"""Row fingerprints: a 64-bit hash of each figure's key and measures, computed column by column.
+"""Row hashes: a 64-bit hash of each figure's key and measures, computed column by column.
 
 A reload compares these with the stored ones first, so an unchanged figure costs a hash, not a staged row
-and a join: re-checking a million unchanged figures takes a second (bench/README.md). A fingerprint only
-prunes: figures whose fingerprints differ still go through the full comparison, so a changed hash
-function can cost time but never correctness. Two different figures sharing a fingerprint (about one
+and a join: re-checking a million unchanged figures takes a second (bench/README.md). A hash only
+prunes: figures whose hashes differ still go through the full comparison, so a changed hash
+function can cost time but never correctness. Two different figures sharing a hash (about one
 chance in 10^19 per pair) would hide a revision: accepted.
 """
 
@@ -12,17 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.schema import KEY_COLUMNS
+from transforms.schema import KEY_COLUMNS, MEASURE_COLUMNS
 
-HASHED_COLUMNS = (
-    *KEY_COLUMNS,
-    "value",
-    "valuation",
-    "net_weight_kg",
-    "quantity",
-    "quantity_unit",
-    "provisional",
-)
+HASHED_COLUMNS = (*KEY_COLUMNS, *MEASURE_COLUMNS)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _NULL = np.uint64(0x5BD1E9955BD1E995)
 
@@ -41,8 +33,8 @@ def _column_hash(series: pd.Series) -> np.ndarray:
     return np.append(hashed, _NULL)[codes]
 
 
-def row_fingerprints(frame: pd.DataFrame) -> np.ndarray:
-    """One signed 64-bit fingerprint per row (signed: it is stored in a BIGINT column)."""
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One signed 64-bit hash per row (signed: it is stored in a BIGINT column)."""
     h = np.zeros(len(frame), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for name in HASHED_COLUMNS:

@@ -1,0 +1,45 @@
+"""China GACC English site: the preliminary monthly release tables, scraped from HTML. See README.md."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from extractors.base import Payload
+from extractors.cn_customs import fetch as _fetch
+from extractors.cn_customs import normalize as _normalize
+from extractors.cn_customs.calendar import CnCustomsCalendar
+from extractors.cn_customs.fetch import GaccScope
+from extractors.cn_customs.parse import parse_page
+from extractors.cn_customs.settings import CnCustomsSettings
+from extractors.http import HttpSession
+from transforms.months import Month
+
+
+class CnCustoms:
+    id = "cn_customs"
+    title = "China GACC (English site, preliminary release)"
+    settings_model = CnCustomsSettings
+    calendar = CnCustomsCalendar()
+
+    def scopes(self, settings: CnCustomsSettings) -> list[GaccScope]:
+        return [GaccScope(table, settings.edition) for table in settings.tables]
+
+    def scope(self, text: str) -> GaccScope:
+        return GaccScope.parse(text)
+
+    def fetch(
+        self, http: HttpSession, settings: CnCustomsSettings, period: Month, scope: GaccScope
+    ) -> list[Payload]:
+        return _fetch.fetch(http, settings, period, scope)
+
+    def parse(self, payload: Payload) -> pd.DataFrame:
+        return parse_page(payload)
+
+    def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
+        return _normalize.normalize(raw)
+
+    def payload_digest(self, payload: Payload) -> bytes:
+        return payload.content  # published pages never change: the bytes identify the release
+
+
+PUBLISHER = CnCustoms()

@@ -1,0 +1,17 @@
+"""When GACC publishes its preliminary release: month M on the 8th-10th of M+1; January only together
+with February; published pages never change (as of 2026-04)."""
+
+from __future__ import annotations
+
+from extractors.base import ReleaseCalendar
+from transforms.months import Month
+
+
+class CnCustomsCalendar(ReleaseCalendar):
+    lag_months = 1
+    first_day = 7
+    late_after_day = 10
+    note = "month M on the 8th-10th of M+1 (January with February)"
+
+    def publishes_alone(self, month: Month) -> bool:
+        return month.month != 1  # January comes inside the February page (period_months 2)

@@ -1,0 +1,129 @@
+"""China GACC English site: the preliminary release's index pages and release pages.
+
+Index pages `/statics/report/preliminary.html` (current year) and `/statics/report/preliminary{YYYY}.html`
+list one row per table and edition, with a link per published month. As of 2026-04, links are absolute
+`http://english.customs.gov.cn/Statics/<uuid>.html` with unquoted href attributes: tradeflow keeps the
+path and resolves it against the configured base URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+from extractors.base import Payload
+from extractors.cn_customs.settings import SUPPORTED_TABLES, CnCustomsSettings
+from extractors.cn_customs.text import currency_of, month_number
+from extractors.errors import NotPublished, PermanentFetchError
+from extractors.http import HttpSession
+
+SOURCE = "cn_customs"
+
+
+@dataclass(frozen=True)
+class GaccScope:
+    """One release table in one edition, stored as `table4:USD`."""
+
+    table: str
+    edition: str
+
+    def __str__(self) -> str:
+        return f"table{self.table}:{self.edition}"
+
+    @classmethod
+    def parse(cls, text: str) -> GaccScope:
+        table, sep, edition = text.removeprefix("table").partition(":")
+        if (
+            not text.startswith("table")
+            or not sep
+            or table not in SUPPORTED_TABLES
+            or edition not in ("USD", "CNY")
+        ):
+            raise ValueError(f"not a {SOURCE} scope: {text!r}")
+        return cls(table, edition)
+
+
+_INDEX_ROW_RE = re.compile(r"^\s*\((\d+)\).*[（(]\s*in\s+(CNY|USD|RMB)\s*[)）]", re.IGNORECASE)
+
+
+def parse_index(html: bytes, base_url: str) -> dict[tuple[str, str, int], str]:
+    """(table number, edition, month) -> release page URL, resolved against the configured base URL."""
+    soup = BeautifulSoup(html, "lxml")
+    links: dict[tuple[str, str, int], str] = {}
+    for row in soup.find_all("tr"):
+        cells = row.find_all("td")
+        if len(cells) < 2:
+            continue
+        match = _INDEX_ROW_RE.match(cells[0].get_text(" ", strip=True))
+        if not match:
+            continue
+        table, edition = match.group(1), currency_of(match.group(2))
+        for anchor in cells[1].find_all("a"):
+            href = anchor.get("href")
+            if not isinstance(href, str) or not href.strip():
+                continue
+            try:
+                month = month_number(anchor.get_text(strip=True))
+            except ValueError:
+                continue
+            path = urlsplit(href.strip()).path
+            links[(table, edition, month)] = base_url.rstrip("/") + "/" + path.lstrip("/")
+    return links
+
+
+def index_urls(settings: CnCustomsSettings, year: int, today: dt.date | None = None) -> list[str]:
+    """The year's index page first, then the current one (or the other way round for this year)."""
+    today = today or dt.date.today()
+    yearly = f"{settings.base_url}/statics/report/preliminary{year}.html"
+    current = f"{settings.base_url}/statics/report/preliminary.html"
+    return [current, yearly] if year >= today.year else [yearly, current]
+
+
+def fetch(http: HttpSession, settings: CnCustomsSettings, period: dt.date, scope: GaccScope) -> list[Payload]:
+    """The release page of one table and edition for a month, found through the index pages."""
+    table, edition = scope.table, scope.edition
+    if period.month == 1:
+        raise NotPublished(
+            "January is released together with February: its figure comes with the "
+            "February page (period_months 2)",
+            source=SOURCE,
+            period=period,
+        )
+    links: dict[tuple[str, str, int], str] = {}
+    tried: list[str] = []
+    for index_url in index_urls(settings, period.year):
+        tried.append(index_url)
+        try:
+            _response, body = http.get(index_url, source=SOURCE, period=period)
+        except PermanentFetchError as exc:
+            if exc.status == 404:
+                continue
+            raise
+        if str(period.year) not in BeautifulSoup(body, "lxml").get_text(" "):
+            continue
+        links = parse_index(body, settings.base_url)
+        if (table, edition, period.month) in links:
+            break
+    url = links.get((table, edition, period.month))
+    if url is None:
+        raise NotPublished(
+            f"no link for table ({table}) {edition} on the index pages {tried}",
+            source=SOURCE,
+            period=period,
+            url=tried[-1],
+        )
+    response, body = http.get(url, source=SOURCE, period=period)
+    return [
+        Payload(
+            source=SOURCE,
+            content=body,
+            url=response.url or url,
+            ext="html",
+            period=period,
+            scope=str(scope),
+        )
+    ]

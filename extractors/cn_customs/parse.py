@@ -1,0 +1,249 @@
+"""GACC release pages (HTML) -> raw rows, scraped with BeautifulSoup.
+
+Supported tables: (4) by country/region, (5) major exports and (6) major imports by quantity and value,
+CNY and USD editions. As of 2026-04:
+- a page's unit line and its title disagreed on the currency once (2025): that page is refused;
+- a page's column headers named another month than its title (2025): the title wins, with a warning;
+- older pages publish some tables as an image only: refused with an error saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+from bs4 import BeautifulSoup, Tag
+
+from extractors.base import Payload
+from extractors.cn_customs.settings import SUPPORTED_TABLES
+from extractors.cn_customs.text import currency_of, month_number
+from extractors.errors import ParseError
+
+log = logging.getLogger("tradeflow.extractors.cn_customs")
+SOURCE = "cn_customs"
+RAW_COLUMNS = (
+    "table",
+    "year",
+    "title_month",
+    "currency",
+    "unit_multiplier",
+    "label",
+    "quantity_unit",
+    "flow",
+    "measure",
+    "kind",
+    "months",
+    "figure",
+)
+_TITLE_RE = re.compile(
+    r"\((\d+)\)\s*China'?s\s+(.+?),\s*([A-Za-z]{3,9})\.?(?:\s*[-–~]\s*([A-Za-z]{3,9})\.?)?\s*([1-9]\d{3})\s*"
+    r"[（(]\s*in\s+(CNY|USD|RMB)\s*[)）]",
+    re.IGNORECASE,
+)
+_UNIT_RE = re.compile(
+    r"Unit\s*[:：]\s*(CNY|USD|RMB)\s*([\d,]+)?\s*(hundred million|million|billion|thousand)?", re.IGNORECASE
+)
+_WORDS = {"thousand": 10**3, "million": 10**6, "hundred million": 10**8, "billion": 10**9}
+
+
+def _grid(table: Tag) -> list[list[str]]:
+    """The table as a rectangular grid of cell texts, with rowspan/colspan cells repeated."""
+    grid: list[list[str]] = []
+    pending: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(table.find_all("tr")):
+        out: list[str] = []
+        c = 0
+        for cell in row.find_all(["td", "th"]):
+            while (r, c) in pending:
+                out.append(pending.pop((r, c)))
+                c += 1
+            text = " ".join(cell.get_text(" ", strip=True).split())
+            colspan = int(str(cell.get("colspan") or 1)) if str(cell.get("colspan") or 1).isdigit() else 1
+            rowspan = int(str(cell.get("rowspan") or 1)) if str(cell.get("rowspan") or 1).isdigit() else 1
+            for dc in range(colspan):
+                out.append(text)
+                for dr in range(1, rowspan):
+                    pending[(r + dr, c + dc)] = text
+            c += colspan
+        while (r, c) in pending:
+            out.append(pending.pop((r, c)))
+            c += 1
+        grid.append(out)
+    return grid
+
+
+_FLOW_HEADERS = {
+    "export & import": "total",
+    "export and import": "total",
+    "export": "export",
+    "import": "import",
+}
+_PLACEHOLDERS = frozenset({"", "-", "—", "–", "/", "…"})
+_NUMBER_RE = re.compile(r"^-?[\d,]*\.?\d+$")
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER_RE.match(text.replace(" ", "")))
+
+
+def _classify(header: str) -> tuple[str, int]:
+    """A column header -> (kind, months covered): month / ytd / prior_ytd / yoy / other."""
+    h = header.lower()
+    if "year-on-year" in h or "year on year" in h or "±" in h or "%" in h:
+        return "yoy", 0
+    if re.search(r"\b(19|20)\d{2}\b", h):
+        return "prior_ytd", 0
+    ytd = re.search(r"\b1\s*-\s*(?:to\s*-?\s*)?(\d{1,2})\b", h)
+    if ytd:
+        return "ytd", int(ytd.group(1))
+    single = re.search(r"(?:^|\s)(\d{1,2})(?:\s|$)", h)
+    if single:
+        return "month", int(single.group(1))
+    return "other", 0
+
+
+def parse_page(payload: Payload) -> pd.DataFrame:
+    """A release page's table as raw rows: one per line and column, the figure as printed."""
+    soup = BeautifulSoup(payload.content, "lxml")
+    title_text = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
+    match = _TITLE_RE.search(title_text) or _TITLE_RE.search(" ".join(soup.get_text(" ").split()))
+    if not match:
+        raise payload.error(ParseError, 'no release title like "(4) China\'s ..., Mar 2026 (in USD)"')
+    number, subject, first_month, last_month, year, currency = match.groups()
+    if number not in SUPPORTED_TABLES:
+        raise payload.error(
+            ParseError,
+            f'table ({number}) "{subject}" is not supported; supported: '
+            f"{', '.join(f'({k}) {v}' for k, v in SUPPORTED_TABLES.items())}",
+        )
+    try:
+        title_month = month_number(last_month or first_month)
+    except ValueError as exc:
+        raise payload.error(ParseError, f"the title's month: {exc}") from None
+    currency = currency_of(currency)
+    tables = [t for t in soup.find_all("table") if len(t.find_all("tr")) >= 3]
+    if not tables:
+        if soup.find("img") is not None:
+            raise payload.error(ParseError, f"table ({number}) is published as an image, not an HTML table")
+        raise payload.error(ParseError, "no HTML table on the page")
+    grid = _grid(max(tables, key=lambda t: len(t.find_all("tr"))))
+    unit = next((m for row in grid for cell in row[:3] if (m := _UNIT_RE.search(cell))), None)
+    if unit is None:
+        raise payload.error(ParseError, 'no unit line like "Unit: USD1 Million"')
+    unit_currency = currency_of(unit.group(1))
+    if unit_currency != currency:
+        raise payload.error(ParseError, f"title says {currency} but the unit line says {unit.group(0)!r}")
+    multiplier = int((unit.group(2) or "1").replace(",", "")) * _WORDS.get((unit.group(3) or "").lower(), 1)
+    return _rows(payload, grid, number, int(year), title_month, currency, multiplier)
+
+
+def _rows(
+    payload: Payload,
+    grid: list[list[str]],
+    number: str,
+    year: int,
+    title_month: int,
+    currency: str,
+    multiplier: int,
+) -> pd.DataFrame:
+    label_cols = 2 if number in ("5", "6") else 1
+
+    def is_data(row: list[str]) -> bool:
+        cells = row[label_cols:]
+        return (
+            len(row) > label_cols + 1
+            and any(_is_number(c) for c in cells)
+            and all(_is_number(c) or c in _PLACEHOLDERS for c in cells)
+        )
+
+    first_data = next((i for i, row in enumerate(grid) if is_data(row)), None)
+    if first_data is None:
+        raise payload.error(ParseError, "no data rows (rows of numbers) in the table")
+    width = len(grid[first_data])
+    # Header rows: those with one cell per column, less the title and unit lines that span them all.
+    headers = [row for row in grid[:first_data] if len(row) == width and len(set(row)) > 1]
+    if not headers:
+        raise payload.error(ParseError, "no header rows with one cell per data column")
+    label_header = " ".join(dict.fromkeys(h[0].lower() for h in headers))
+    expected_label = ("commodity",) if label_cols == 2 else ("import source", "export destination")
+    if not any(name in label_header for name in expected_label):
+        raise payload.error(
+            ParseError, f"first column header {label_header!r}; expected {' / '.join(expected_label)}"
+        )
+    columns = []
+    for c in range(label_cols, width):
+        parts = list(dict.fromkeys(h[c] for h in headers))
+        text = " | ".join(parts)
+        columns.append((c, text, parts))
+    rows: list[dict[str, object]] = []
+    header_months = set()
+    seen: set[tuple[str, str, str]] = set()
+    for c, text, parts in columns:
+        kind, months = _classify(text)
+        if kind == "month":
+            header_months.add(months)
+        if number == "4":
+            # Strict: the flow header must be exactly one of the three GACC uses, so a moved or
+            # renamed column is an error, never a mislabelled figure.
+            names = [_FLOW_HEADERS.get(p.strip().lower()) for p in parts]
+            found = [n for n in names if n]
+            flow = found[-1] if len(found) == 1 or (kind == "yoy" and found) else ""
+            measure = "value" if kind != "yoy" else "yoy_pct"
+        else:
+            flow = "export" if number == "5" else "import"
+            last = parts[-1].strip().lower()
+            measure = {"quantity": "quantity", "value": "value"}.get(last, "unknown")
+            if kind == "yoy":
+                measure = f"{measure}_yoy_pct"
+        if (
+            not flow
+            or measure.startswith("unknown")
+            or kind == "other"
+            or (flow, measure, f"{kind}{months}") in seen
+        ):
+            raise payload.error(
+                ParseError,
+                f"column {c + 1} header {text!r} is not a known column; expected "
+                "month, cumulative, year-on-year columns by flow and measure, once each",
+            )
+        seen.add((flow, measure, f"{kind}{months}"))
+        columns_meta = {"col": c, "kind": kind, "months": months, "flow": flow, "measure": measure}
+        for r in range(first_data, len(grid)):
+            row = grid[r]
+            if len(row) != width or not row[0].strip() or len(set(row)) == 1:
+                continue  # spacer rows and notes spanning the whole table
+            figure = row[c].strip()
+            rows.append(
+                {
+                    "table": number,
+                    "year": year,
+                    "title_month": title_month,
+                    "currency": currency,
+                    "unit_multiplier": multiplier,
+                    "label": row[0].strip(),
+                    "quantity_unit": row[1].strip() if label_cols == 2 else "",
+                    "flow": columns_meta["flow"],
+                    "measure": columns_meta["measure"],
+                    "kind": columns_meta["kind"],
+                    "months": columns_meta["months"],
+                    "figure": figure,
+                }
+            )
+    if header_months and header_months != {title_month}:
+        log.warning(
+            "%s: column headers name month(s) %s but the title says %s; the title wins <%s>",
+            SOURCE,
+            sorted(header_months),
+            title_month,
+            payload.url,
+        )
+        for row_ in rows:
+            if row_["kind"] in ("month", "ytd"):
+                row_["months"] = title_month
+    frame = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
+    bad = frame[~frame["figure"].map(lambda f: _is_number(f) or f in _PLACEHOLDERS)]
+    if not bad.empty:
+        first = bad.iloc[0]
+        raise payload.error(ParseError, f"row {first['label']!r}: {first['figure']!r} is not a number")
+    return frame

@@ -1,0 +1,68 @@
+"""The error tree. Every error says which source, which month and which URL (secrets removed).
+
+    TradeflowError                 source, period and URL on every instance
+    ├── FetchError                 the publisher could not be read
+    │   ├── TransientFetchError    timeouts, resets, 429, 5xx: worth retrying later
+    │   │   └── SourceUnavailable  connections keep failing: the source is skipped for this run
+    │   └── PermanentFetchError    other 4xx, oversize bodies: retrying will not help
+    ├── NotPublished               the month is not out yet: a normal state, not a failure
+    ├── PublisherError             the publisher answered with an error in the body (its code and message)
+    └── ParseError                 the payload is not in the layout the parser knows; nothing is written
+
+Catch the narrowest that fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+class TradeflowError(Exception):
+    """Base error: always says which source, which month and which URL (secrets removed)."""
+
+    def __init__(self, message: str, *, source: str, period: dt.date | None = None, url: str = "") -> None:
+        self.source = source
+        self.period = period
+        self.url = url
+        self.message = message
+        month = period.strftime("%Y-%m") if period else "-"
+        where = f" <{url}>" if url else ""
+        super().__init__(f"{source} {month}: {message}{where}")
+
+
+class FetchError(TradeflowError):
+    """The publisher could not be read."""
+
+
+class TransientFetchError(FetchError):
+    """Timeouts, connection resets, HTTP 429 and 5xx: the same call may succeed later."""
+
+
+class SourceUnavailable(TransientFetchError):
+    """Several calls in a row to this source could not even connect: the rest of the run fails fast
+    instead of waiting out every retry (the next run tries again)."""
+
+
+class PermanentFetchError(FetchError):
+    """A 4xx (other than 429), an oversized body, a redirect loop: retrying will not help."""
+
+    def __init__(self, message: str, *, status: int | None = None, **kw: Any) -> None:
+        self.status = status
+        super().__init__(message, **kw)
+
+
+class NotPublished(TradeflowError):
+    """The month is not published yet (or has no data): recorded as `not_published`, not a failure."""
+
+
+class PublisherError(TradeflowError):
+    """An error the publisher reported inside the body (Korea's resultCode, Comtrade's `error`, ...)."""
+
+    def __init__(self, message: str, *, code: str = "", **kw: Any) -> None:
+        self.code = code
+        super().__init__(message, **kw)
+
+
+class ParseError(TradeflowError):
+    """A payload whose layout the parser does not recognise. Says what was expected."""

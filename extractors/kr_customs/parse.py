@@ -1,0 +1,163 @@
+"""Korea Customs answers (XML) -> raw rows, read as a stream with lxml.
+
+An answer is `<response><header><resultCode>00</resultCode>...</header><body><items><item>...` with one
+element per field in each item. As of 2026-06:
+- errors come two ways: HTTP 200 with `header/resultCode` other than 00 (e.g. 99), or the data.go.kr
+  gateway's `OpenAPI_ServiceResponse/cmmMsgHeader` envelope (e.g. code 12 with HTTP 400);
+- itemtrade names the commodity `hsCode`, the other endpoints `hsCd`; nationtrade has no commodity;
+- a `year` = "총계" item is a grand total over the whole query window, placed first, last or not at all.
+
+No entity is expanded and no DTD or network is read; a document that declares a DTD is refused. Items
+are dropped from the tree as they are read, so memory holds the rows, not the tree of the answer.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Final
+
+import pandas as pd
+from lxml import etree
+
+from extractors.base import Payload
+from extractors.errors import ParseError, PublisherError
+from extractors.http import html_page_title
+from transforms.months import month_pattern
+
+GRAND_TOTAL_YEAR: Final = "총계"
+# The item fields tradeflow reads (`hsCode` is itemtrade's `hsCd`). Items carry more (statCdCntnKor1,
+# balPayments, and expCnt/impCnt on nationtrade) that no canonical column needs.
+ITEM_FIELDS: Final = ("year", "hsCd", "statCd", "statKor", "expDlr", "expWgt", "impDlr", "impWgt", "hsCode")
+RAW_COLUMNS: Final = ("endpoint", "year", "hsCd", "statCd", "statKor", "expDlr", "expWgt", "impDlr", "impWgt")
+_YEAR = re.compile(month_pattern("."))
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _text(element: etree._Element) -> str:
+    """The element's text as XPath's normalize-space() gives it: every text inside it, comments and
+    processing instructions left out, XML whitespace trimmed and folded."""
+    return _XML_SPACE.sub(" ", "".join(str(text) for text in element.itertext())).strip(" ")
+
+
+def read_answer(payload: Payload) -> tuple[dict[str, list[str]], set[str]]:
+    """Every item of the answer's first body/items as columns of text (a field an item lacks is ""), and
+    the fields some item has. Raises the publisher's own error if it sent one."""
+    title = html_page_title(payload.content)
+    if title is not None:
+        raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
+    columns: dict[str, list[str]] = {name: [] for name in ITEM_FIELDS}
+    present: set[str] = set()
+    wanted = frozenset(ITEM_FIELDS)
+    first_items: etree._Element | None = None
+    events = etree.iterparse(
+        io.BytesIO(payload.content),
+        events=("end",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    try:
+        for _, element in events:
+            if element.tag != "item":
+                continue
+            items = element.getparent()
+            if first_items is None and _is_body_items(items):
+                first_items = items
+            if items is None or items is not first_items:
+                continue
+            found: dict[str, str] = {}
+            for field in element:
+                name = field.tag
+                if isinstance(name, str) and name in wanted and name not in found:
+                    found[name] = _text(field)
+            for name in ITEM_FIELDS:
+                columns[name].append(found.get(name, ""))
+            present.update(found)
+            element.clear()
+            while element.getprevious() is not None:  # drop the items already read
+                del first_items[0]
+        root = events.root
+    except etree.XMLSyntaxError as exc:
+        raise payload.error(ParseError, f"not well-formed XML ({exc})") from None
+    except (ValueError, LookupError) as exc:  # LookupError: an unknown declared encoding
+        raise payload.error(ParseError, f"not well-formed XML ({type(exc).__name__}: {exc})") from None
+    _check_envelope(payload, root)
+    if first_items is None and root.find("body/items") is None:
+        raise payload.error(ParseError, "no body/items element; expected <response><body><items>")
+    return columns, present
+
+
+def _is_body_items(items: etree._Element | None) -> bool:
+    """`items` is the answer's response/body/items."""
+    if items is None or items.tag != "items":
+        return False
+    body = items.getparent()
+    return (
+        body is not None
+        and body.tag == "body"
+        and body.getparent() is not None
+        and (body.getparent() is body.getroottree().getroot())
+    )
+
+
+def _check_envelope(payload: Payload, root: etree._Element) -> None:
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        raise payload.error(
+            ParseError, "unsafe XML refused: it declares a DTD or entities; KCS answers never do"
+        )
+    if root.tag == "OpenAPI_ServiceResponse":
+        header = root.find("cmmMsgHeader")
+
+        def field(name: str) -> str:
+            node = header.find(name) if header is not None else None
+            return (node.text or "").strip() if node is not None else ""
+
+        code = field("returnReasonCode")
+        raise payload.error(
+            PublisherError,
+            f"data.go.kr gateway error {code} {field('errMsg')}: {field('returnAuthMsg')}".strip(),
+            code=code,
+        )
+    if root.tag != "response":
+        raise payload.error(
+            ParseError, f"root element <{root.tag}>; expected <response> or <OpenAPI_ServiceResponse>"
+        )
+    code = (root.findtext("header/resultCode") or "").strip()
+    if code != "00":
+        message = (root.findtext("header/resultMsg") or "").strip()
+        raise payload.error(PublisherError, f"KCS resultCode {code or '(missing)'}: {message}", code=code)
+
+
+def parse_answer(payload: Payload) -> pd.DataFrame:
+    """The answer's items as raw rows: RAW_COLUMNS, the endpoint told by the fields, and `fetched_at`."""
+    columns, present = read_answer(payload)
+    if not columns["year"]:
+        return pd.DataFrame(columns=[*RAW_COLUMNS, "fetched_at"])
+    if "hsCode" in present:
+        columns["hsCd"], endpoint = columns["hsCode"], "itemtrade"
+        present.add("hsCd")
+    elif "hsCd" in present:
+        endpoint = "nitemtrade"
+    elif "statCd" in present:
+        endpoint = "nationtrade"
+    else:
+        raise payload.error(ParseError, "items have none of hsCode/hsCd/statCd; expected KCS trade items")
+    missing = [c for c in ("year", "expDlr", "impDlr") if c not in present]
+    if missing:
+        raise payload.error(ParseError, f"items lack {missing}; expected KCS trade items")
+    count = len(columns["year"])
+    frame = pd.DataFrame(
+        # A field no item carries (e.g. statCd on itemtrade) is missing (None), not "".
+        {name: columns[name] if name in present else [None] * count for name in RAW_COLUMNS[1:]},
+        dtype=object,
+    )
+    frame.insert(0, "endpoint", endpoint)
+    frame["fetched_at"] = payload.fetched_at
+    # A handful of distinct months in any answer: check each once.
+    bad = [y for y in frame["year"].unique() if y != GRAND_TOTAL_YEAR and not _YEAR.fullmatch(str(y))]
+    if bad:
+        raise payload.error(ParseError, f"unexpected year {bad[0]!r}; expected YYYY.MM or 총계")
+    return frame

@@ -1,0 +1,186 @@
+"""Bulk writes: a release's rows as driver-ready tuples, in the unique index's order, and the fastest way
+into a table on each database (binary COPY on PostgreSQL, one executemany on SQLite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection
+
+from transforms.schema import CANONICAL_COLUMNS
+from warehouse.models import TRADE_FLOW_KEY
+
+STAGE = "tradeflow_stage"  # a release's rows, staged for the merge
+CHANGED = "tradeflow_changed"  # the merge's new and changed rows
+
+_PG_TYPES = {
+    "period": "date",
+    "period_months": "int4",
+    "value": "float8",
+    "net_weight_kg": "float8",
+    "quantity": "float8",
+    "provisional": "bool",
+}
+
+
+def _stage_ddl(dialect: str) -> str:
+    real = "DOUBLE PRECISION" if dialect == "postgresql" else "REAL"
+    boolean = "BOOLEAN" if dialect == "postgresql" else "INTEGER"
+    types = {
+        "period": "DATE",
+        "period_months": "INTEGER",
+        "value": real,
+        "net_weight_kg": real,
+        "quantity": real,
+        "provisional": boolean,
+    }
+    cols = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in CANONICAL_COLUMNS)
+    cols += ", row_hash BIGINT"
+    suffix = " ON COMMIT DROP" if dialect == "postgresql" else ""
+    return f"CREATE TEMPORARY TABLE {STAGE} ({cols}){suffix}"
+
+
+_ROWS_PER_SLICE = 50_000
+
+
+def key_order(frame: pd.DataFrame) -> np.ndarray:
+    """Row positions in the order of trade_flow's unique index.
+
+    Rows inserted in index order land on the index's rightmost pages one after another instead of on
+    random pages all over it: PostgreSQL takes a million new figures ~25% faster (bench/README.md).
+    SQLite's first load is bound by the driver's executemany and takes as long either way, but its
+    rowids then follow the index, so a reload reads the stored row hashes through the index in
+    table order: 2x faster.
+    """
+    factorized = [pd.factorize(frame[name], sort=True) for name in TRADE_FLOW_KEY]
+    sizes = [max(len(uniques), 1) for _, uniques in factorized]
+    if math.prod(sizes) >= 2**62:  # too many combinations for one integer: sort on the columns
+        return np.lexsort([codes for codes, _ in factorized][::-1])
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for (codes, _), size in zip(factorized, sizes, strict=True):
+        combined = combined * size + codes  # one integer per key, in the key's order: one fast argsort
+    return np.argsort(combined, kind="stable")
+
+
+def prepared_rows(
+    frame: pd.DataFrame, dialect: str, hashes: np.ndarray, order: np.ndarray | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """The frame as driver-ready tuples, converted column by column (not value by value): NaN -> None,
+    and on SQLite dates as ISO text and booleans as 0/1. `order`: row positions to emit them in.
+
+    Converted a slice of rows at a time, lazily: the first rows reach the database while the rest are
+    still being converted (PostgreSQL works on them meanwhile), and a release is never held twice.
+    """
+    positions = np.arange(len(frame)) if order is None else order
+    for start in range(0, len(frame), _ROWS_PER_SLICE):
+        taken = positions[start : start + _ROWS_PER_SLICE]
+        part = frame.take(taken) if order is not None else frame.iloc[start : start + _ROWS_PER_SLICE]
+        columns: list[list[Any]] = []
+        for name in CANONICAL_COLUMNS:
+            series = part[name]
+            if name in ("net_weight_kg", "quantity", "quantity_unit"):
+                values = (
+                    series.astype(object).where(series.notna(), None).tolist()
+                    if series.hasnans
+                    else series.tolist()
+                )
+            elif name == "period" and dialect == "sqlite":
+                values = series.astype(str).tolist()
+            elif name == "provisional":
+                values = series.astype(int if dialect == "sqlite" else bool).tolist()
+            else:
+                values = series.tolist()
+            columns.append(values)
+        columns.append(hashes[taken].tolist())
+        yield from zip(*columns, strict=True)
+
+
+def driver(conn: Connection) -> Any:
+    """The DB-API connection under SQLAlchemy (psycopg's for COPY, sqlite3's for executemany)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: list[str], types: list[str], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: binary COPY, the fastest way in."""
+    raw = driver(conn)
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def stage_rows(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGE}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{CHANGED}")
+    conn.exec_driver_sql(_stage_ddl(dialect))
+    columns = [*CANONICAL_COLUMNS, "row_hash"]
+    cols = ", ".join(columns)
+    if dialect == "postgresql":
+        types = [*(_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS), "int8"]
+        copy_rows(conn, STAGE, columns, types, rows)
+        # Autovacuum never sees temporary tables: without statistics the planner takes the stage for
+        # big and joins it to trade_flow by reading all of trade_flow, not by probing its index.
+        conn.exec_driver_sql(f"ANALYZE {STAGE}")
+    else:
+        marks = ", ".join("?" for _ in columns)
+        raw = driver(conn)
+        raw.executemany(f"INSERT INTO temp.{STAGE} ({cols}) VALUES ({marks})", rows)
+
+
+FIGURE_COLUMNS = (
+    *CANONICAL_COLUMNS,
+    "row_hash",
+    "first_value",
+    "first_release_id",
+    "release_id",
+    "first_seen_at",
+    "updated_at",
+)
+_FIGURE_PG_TYPES = [
+    *(_PG_TYPES.get(c, "text") for c in CANONICAL_COLUMNS),
+    "int8",
+    "float8",
+    "int8",
+    "int8",
+    "timestamptz",
+    "timestamptz",
+]
+
+
+def insert_figures(
+    conn: Connection,
+    table: str,
+    rows: Iterable[tuple[Any, ...]],
+    release_id: int,
+    now: dt.datetime,
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """Prepared rows (see prepared_rows) as new figures of `table`: one binary COPY on PostgreSQL, one
+    executemany on SQLite. The first load of a source uses it on trade_flow; bench/ on its floor table."""
+    value_at = CANONICAL_COLUMNS.index("value")
+    full = ((*row, row[value_at], release_id, release_id, now, now) for row in rows)  # row ends with row_hash
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, table, list(FIGURE_COLUMNS), _FIGURE_PG_TYPES, full)
+        return
+    marks = ", ".join("?" for _ in FIGURE_COLUMNS)
+    stamp = now.isoformat(sep=" ")
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    driver(conn).executemany(
+        f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}) VALUES ({marks}){conflict}",
+        ((*r[:-2], stamp, stamp) for r in full),
+    )
