@@ -89,7 +89,7 @@ def main() -> None:
             outcome: dict[str, object] = {"state": "unchanged"}
         else:
             r = upsert_release(engine, frame, _info(case))
-            outcome = {"state": r.state, "inserted": r.inserted, "updated": r.updated}
+            outcome = {"state": r.state, "inserted": r.inserted, "revised": r.revised}
         result["seconds"] = time.perf_counter() - start
         result.update(outcome)
         with engine.connect() as conn:

@@ -65,11 +65,11 @@ def change_values(frame: pd.DataFrame, fraction: float, seed: int = 7) -> pd.Dat
     return out
 
 
-def kcs_xml(items: int, seed: int = 1) -> bytes:
-    """A Korea Customs nitemtrade answer: `items` HS10 lines for one country over six months."""
+def kcs_xml(items: int, seed: int = 1, months: int = 6) -> bytes:
+    """A Korea Customs nitemtrade answer: `items` HS10 lines for one country over `months` months."""
     rng = np.random.default_rng(seed)
-    months = [f"2026.{m:02d}" for m in range(1, 7)]
-    codes = 8_500_000_000 + rng.choice(10**8, size=items // 6 + 1, replace=False)
+    month_names = [f"2026.{m:02d}" for m in range(1, months + 1)]
+    codes = 8_500_000_000 + rng.choice(10**8, size=items // months + 1, replace=False)
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00'
         "</resultCode><resultMsg>정상서비스.</resultMsg></header><body><items>"
@@ -80,9 +80,9 @@ def kcs_xml(items: int, seed: int = 1) -> bytes:
         e, m = int(exp[i]), int(imp[i])
         parts.append(
             f"<item><balPayments>{e - m}</balPayments><expDlr>{e}</expDlr><expWgt>{e // 3000}</expWgt>"
-            f"<hsCd>{codes[i // 6]}</hsCd><impDlr>{m}</impDlr><impWgt>{m // 3000}</impWgt><statCd>CN</statCd>"
+            f"<hsCd>{codes[i // months]}</hsCd><impDlr>{m}</impDlr><impWgt>{m // 3000}</impWgt><statCd>CN</statCd>"
             f"<statCdCntnKor1>중국</statCdCntnKor1><statKor>집적회로 부분품 그 밖의 것 {i % 97}</statKor>"
-            f"<year>{months[i % 6]}</year></item>"
+            f"<year>{month_names[i % months]}</year></item>"
         )
     parts.append(
         "<item><balPayments>1</balPayments><expDlr>1</expDlr><expWgt>1</expWgt><hsCd>-</hsCd>"

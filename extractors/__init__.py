@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extractors.base import Publisher
+if TYPE_CHECKING:
+    from extractors.base import Publisher
 
 ENTRY_POINT_GROUP = "tradeflow.publishers"
 
@@ -35,6 +36,8 @@ def get_publisher(source: str) -> Publisher[Any]:
     points = _entry_points()
     if source not in points:
         raise KeyError(f"unknown source {source!r}; known: {sorted(points)}")
+    from extractors.base import Publisher
+
     point = points[source]
     try:
         publisher = point.load()

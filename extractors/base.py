@@ -17,14 +17,17 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from extractors.errors import TradeflowError
-from extractors.http import HttpSession
 from transforms.months import Month, add_months, parse_month
+
+if TYPE_CHECKING:  # the contract is read by commands that never parse (`--help`, `status`): no pandas
+    import pandas as pd
+
+    from extractors.http import HttpSession
 
 
 @dataclass(frozen=True)

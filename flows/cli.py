@@ -7,21 +7,32 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from extractors import publisher_ids
-from extractors.errors import TradeflowError
 from extractors.redaction import redact_text
 from flows.settings import Settings, SettingsError, get_settings
-from transforms.canonical import format_canonical
-from transforms.schema import SchemaError
-from warehouse.migrate import upgrade
-from warehouse.query import QueryError
+
+if TYPE_CHECKING:  # each command imports what it needs: `--help` and `status` load no pandas or Prefect
+    from sqlalchemy import Engine
 
 log = logging.getLogger("tradeflow")
+
+# Errors that end a command with one line and this exit status: (module, class) -> status. Matched by the
+# exception's classes, so that no module is imported just to be able to catch its errors (one that raised
+# is loaded already).
+EXPECTED_ERRORS: dict[tuple[str, str], int] = {
+    ("extractors.errors", "TradeflowError"): 1,
+    ("transforms.schema", "SchemaError"): 1,
+    ("warehouse.query", "QueryError"): 1,
+    ("flows.prefect_api", "ServerNotStarted"): 1,
+    ("warehouse.migrate", "SchemaTooNew"): 2,
+    ("sqlalchemy.exc", "SQLAlchemyError"): 1,
+    ("builtins", "OSError"): 1,
+    ("builtins", "ValueError"): 1,
+}
 
 
 def _engine(settings: Settings, migrate: bool = True) -> Engine:
@@ -41,36 +52,44 @@ def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_parse(_settings: Settings, args: argparse.Namespace) -> int:
+def _cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
     from flows.local import parse_files
+    from transforms.canonical import format_canonical
 
-    rows = parse_files(args.source, [Path(p) for p in args.files])
+    rows = parse_files(args.source, [Path(p) for p in args.files], settings.ingest_max_bytes)
     sys.stdout.write(format_canonical(rows, args.format))
     return 0
 
 
 def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
+    from extractors.errors import TradeflowError
     from flows.local import ingest_file
+    from transforms.schema import SchemaError
 
     engine = _engine(settings)
     failures = 0
     for name in args.files:
         path = Path(name)
         try:
-            load = ingest_file(engine, settings.data_dir, args.source, path)
+            load = ingest_file(engine, settings.data_dir, args.source, path, settings.ingest_max_bytes)
         except (TradeflowError, SchemaError, OSError) as exc:
             failures += 1
             print(f"FAILED {args.source} {path}: {_one_line(exc, settings)}", file=sys.stderr)
             continue
         r = load.result
+        if r is None:
+            print(f"{'empty':<9} {args.source} {path.name}: no figures in the file; nothing loaded")
+            continue
         print(
-            f"{r.state:<9} {args.source} {path.name}: {r.rows} rows, {r.inserted} new, {r.updated} revised, "
+            f"{r.state:<9} {args.source} {path.name}: {r.rows} rows, {r.inserted} new, {r.revised} revised, "
             f"release {r.release_id}"
         )
     return 1 if failures else 0
 
 
 def _cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from warehouse.migrate import upgrade
+
     engine = _engine(settings, migrate=False)
     before, after = upgrade(engine)
     _engine(settings).dispose()  # the reference tables the views read, from the publishers
@@ -90,22 +109,34 @@ def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.prefect_flows import run_nightly_cli
+    _engine(settings).dispose()  # the warehouse reachable and at this code's schema, before any run
+    from flows import interrupt
+    from flows.prefect_api import prefect_api
 
-    return run_nightly_cli(sources=args.source or None, as_of=args.as_of)
+    interrupt.enable()
+    with prefect_api():
+        from flows.prefect_flows import run_nightly_cli
+
+        return run_nightly_cli(sources=args.source or None, as_of=args.as_of)
 
 
 def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.prefect_flows import run_backfill_cli
+    _engine(settings).dispose()  # the warehouse reachable and at this code's schema, before any run
+    from flows import interrupt
+    from flows.prefect_api import prefect_api
 
-    return run_backfill_cli(
-        start=args.start,
-        end=args.end,
-        sources=args.source or None,
-        force=args.force,
-        dry_run=args.dry_run,
-        offline=args.offline,
-    )
+    interrupt.enable()
+    with prefect_api() if not args.offline else nullcontext():
+        from flows.prefect_flows import run_backfill_cli
+
+        return run_backfill_cli(
+            start=args.start,
+            end=args.end,
+            sources=args.source or None,
+            force=args.force,
+            dry_run=args.dry_run,
+            offline=args.offline,
+        )
 
 
 def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -119,12 +150,18 @@ def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.output import write_rows
     from warehouse.query import read_only_query
-    from warehouse.read import write_rows
 
     limit = args.limit if args.limit is not None else (200 if args.format == "table" else None)
     fetch = None if limit is None else limit + 1  # one more tells whether rows were left out
-    with read_only_query(settings.database_url, args.sql, timeout_s=args.timeout, limit=fetch) as result:
+    with read_only_query(
+        settings.database_url,
+        args.sql,
+        timeout_s=args.timeout,
+        limit=fetch,
+        connect_timeout_s=settings.db_connect_timeout_s,
+    ) as result:
         shown = write_rows(result.columns, result.rows, args.format, sys.stdout, limit=limit)
     if shown.truncated:
         print(f"(first {limit} rows shown; --limit N for more)", file=sys.stderr)
@@ -144,8 +181,11 @@ def _safe_db(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
-def _one_line(exc: BaseException, settings: Settings) -> str:
+def _one_line(exc: BaseException, settings: Settings, limit: int = 1000) -> str:
+    """The error in one line, secrets removed, at most `limit` characters (a file's content can be in it)."""
     text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[:limit] + f"... ({len(text) - limit} more characters)"
     return redact_text(text, settings.secrets())
 
 
@@ -252,12 +292,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](settings, args)
-    except (TradeflowError, SchemaError, QueryError) as exc:
-        print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError, SQLAlchemyError) as exc:
-        print(f"tradeflow {args.command}: {_one_line(exc, settings)}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        status = _expected(exc)
+        if status is None:
+            raise  # a bug: keep its traceback
+        print(f"tradeflow {args.command}: {_describe(exc, settings)}", file=sys.stderr)
+        return status
+
+
+def _expected(exc: BaseException) -> int | None:
+    for cls in type(exc).__mro__:
+        status = EXPECTED_ERRORS.get((cls.__module__, cls.__qualname__))
+        if status is not None:
+            return status
+    return None
+
+
+def _describe(exc: BaseException, settings: Settings) -> str:
+    if any(cls.__module__ == "sqlalchemy.exc" for cls in type(exc).__mro__):
+        from warehouse.errors import describe
+
+        line, _ = describe(exc, settings.database_url)
+        return redact_text(line, settings.secrets())
+    return _one_line(exc, settings)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,25 @@ from warehouse.upsert import ReleaseInfo, UpsertResult, upsert_release
 CANONICAL = "canonical"
 
 
-def payload_from_file(source: str, path: Path) -> Payload:
-    content = path.read_bytes()
+DEFAULT_MAX_BYTES = 1 << 30
+
+
+class FileTooLarge(OSError):
+    """A local file larger than tradeflow takes in one release (TRADEFLOW_INGEST_MAX_BYTES)."""
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refused beyond `max_bytes` before they are all read: a device (/dev/zero), a
+    pipe or a sparse file of gigabytes is cut off at the limit, not read whole."""
+    with path.open("rb") as fh:
+        content = fh.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise FileTooLarge(f"{path} is larger than {max_bytes:,} bytes (TRADEFLOW_INGEST_MAX_BYTES)")
+    return content
+
+
+def payload_from_file(source: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:
+    content = read_bounded(path, max_bytes)
     ext = path.suffix.lstrip(".").lower() or "bin"
     return Payload(source=source, content=content, url=path.resolve().as_uri(), ext=ext)
 
@@ -34,8 +50,8 @@ def canonical_rows(source: str, payload: Payload) -> pd.DataFrame:
     return payload_rows(get_publisher(source), payload)
 
 
-def parse_files(source: str, paths: list[Path]) -> pd.DataFrame:
-    frames = [canonical_rows(source, payload_from_file(source, p)) for p in paths]
+def parse_files(source: str, paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
+    frames = [canonical_rows(source, payload_from_file(source, p, max_bytes)) for p in paths]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return empty_canonical()
@@ -45,19 +61,24 @@ def parse_files(source: str, paths: list[Path]) -> pd.DataFrame:
 @dataclass(frozen=True)
 class FileLoad:
     path: Path
-    result: UpsertResult
+    result: UpsertResult | None  # None: the file holds no figures, and nothing was written
 
 
-def ingest_file(engine: Engine, data_dir: Path, source: str, path: Path) -> FileLoad:
-    """Parse, archive and upsert one local file as one release, with its lineage."""
-    payload = payload_from_file(source, path)
+def ingest_file(
+    engine: Engine, data_dir: Path, source: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES
+) -> FileLoad:
+    """Parse, archive and upsert one local file as one release, with its lineage. A file with no figures
+    (a header-only CSV) writes nothing at all."""
+    payload = payload_from_file(source, path, max_bytes)
     rows = canonical_rows(source, payload)
+    if rows.empty:
+        return FileLoad(path=path, result=None)
     # The release is filed under the latest month it covers (a March page also carries January-March).
-    period = max(rows["period"]) if not rows.empty else dt.date.today().replace(day=1)
+    period = max(rows["period"])
     archived = archive_payload(data_dir, payload, period)
     info = ReleaseInfo(
         source=source,
-        scope=f"file:{path.name}",
+        scope=f"file:{path.name}"[:200],
         period=period,
         url=payload.url,
         sha256=hashlib.sha256(payload.content).hexdigest(),

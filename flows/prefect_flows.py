@@ -15,6 +15,7 @@ from pydantic import Field
 
 from extractors import publisher_ids
 from extractors.errors import SourceUnavailable, TransientFetchError
+from flows import interrupt
 from flows.planning import Planned
 from flows.releases import Outcome, ingest_release, outcomes_since, record_pending
 from flows.report import changes_markdown, grid_rows, summary_markdown
@@ -90,7 +91,7 @@ def _report(kind: str, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
         description=f"tradeflow {kind}: state of every release checked",
     )
     revisions = revisions_by_release(
-        rt.engine, [o.release_id for o in outcomes if o.release_id and o.updated], None
+        rt.engine, [o.release_id for o in outcomes if o.release_id and o.revised], None
     )
     create_markdown_artifact(
         key=f"tradeflow-{kind}-summary",
@@ -162,6 +163,7 @@ def nightly(
     ),
 ) -> list[Outcome] | State[Any]:
     """Check every source for releases that are due and load what changed."""
+    interrupt.install()  # over Prefect's own SIGTERM handling, when the command line asked
     rt = runtime()
     rt.start_run()
     chosen = choose_sources(list(sources) if sources else None, rt.settings)
@@ -199,6 +201,7 @@ def backfill(
     ),
 ) -> list[Outcome] | State[Any]:
     """Load a range of months for the chosen sources."""
+    interrupt.install()  # over Prefect's own SIGTERM handling, when the command line asked
     rt = runtime()
     rt.start_run()
     chosen = choose_sources(list(sources) if sources else None, rt.settings)
@@ -245,6 +248,7 @@ def backfill_month(
     force: bool = _param(False, "Force", "Re-load payloads even when identical to the last one loaded."),
 ) -> list[Outcome] | State[Any]:
     """One source and month of a backfill: the unit of work that workers share."""
+    interrupt.install()  # over Prefect's own SIGTERM handling, when the command line asked
     rt = runtime()
     rt.start_run()
     period = parse_month(month)

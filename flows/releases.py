@@ -43,7 +43,7 @@ class Outcome:
     state: str
     rows: int = 0
     inserted: int = 0
-    updated: int = 0
+    revised: int = 0
     message: str = ""
     release_id: int | None = None
 
@@ -53,7 +53,7 @@ class Outcome:
 
     def line(self) -> str:
         detail = (
-            f"{self.rows} rows, {self.inserted} new, {self.updated} revised" if self.rows else self.message
+            f"{self.rows} rows, {self.inserted} new, {self.revised} revised" if self.rows else self.message
         )
         return f"{self.source} {self.month} {self.scope}: {self.state} ({detail})"
 
@@ -115,7 +115,7 @@ def load_payloads(
     if unmapped:
         log.warning("%s %s %s: kept unmapped area codes %s", source, f"{period:%Y-%m}", scope, unmapped)
     result = _upsert(rt, rows, info, note)
-    message = f"{result.inserted} new, {result.updated} revised{note}"
+    message = f"{result.inserted} new, {result.revised} revised{note}"
     return Outcome(
         source,
         scope,
@@ -123,7 +123,7 @@ def load_payloads(
         result.state,
         result.rows,
         result.inserted,
-        result.updated,
+        result.revised,
         message,
         result.release_id,
     )
@@ -147,6 +147,22 @@ def ingest_release(
     if rt.warehouse_down:  # every write would fail the same way: do not even fetch
         message = f"{source} {period:%Y-%m} {scope}: not tried: {rt.warehouse_down}"
         return _failed(rt, source, scope, period, message, record=False)
+    key = (source, scope, period)
+    rt.in_flight.add(key)
+    try:
+        return _ingest(rt, source, period, scope, force, fetch_guard)
+    finally:
+        rt.in_flight.discard(key)
+
+
+def _ingest(
+    rt: Runtime,
+    source: str,
+    period: dt.date,
+    scope: str,
+    force: bool,
+    fetch_guard: Callable[[], AbstractContextManager[Any]] | None,
+) -> Outcome:
     publisher = get_publisher(source)
     try:
         with fetch_guard() if fetch_guard else nullcontext():
@@ -235,9 +251,9 @@ def outcomes_since(rt: Runtime, planned: list[Planned], since: dt.datetime, why:
             message = f"{p.source} {p.period:%Y-%m} {p.scope}: no outcome recorded ({why})"
             out.append(Outcome(p.source, p.scope, p.period, "failed", message=message))
             continue
-        inserted = updated = 0
+        inserted = revised = 0
         if cell.state == "loaded" and cell.release_id is not None:
-            inserted, updated = release_counts(rt.engine, cell.release_id)
+            inserted, revised = release_counts(rt.engine, cell.release_id)
         rows = cell.rows if cell.state == "loaded" else 0
         out.append(
             Outcome(
@@ -247,7 +263,7 @@ def outcomes_since(rt: Runtime, planned: list[Planned], since: dt.datetime, why:
                 cell.state,
                 rows,
                 inserted,
-                updated,
+                revised,
                 cell.message,
                 cell.release_id,
             )

@@ -19,7 +19,7 @@ def grid_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
             "state": o.state,
             "rows": o.rows,
             "new": o.inserted,
-            "revised": o.updated,
+            "revised": o.revised,
             "message": o.message[:300],
         }
         for o in sorted(outcomes, key=lambda o: (o.source, o.period, o.scope))
@@ -46,7 +46,7 @@ def summary_markdown(
     lines += ["## New figures", ""]
     lines += [f"- {o.source} {o.month} `{o.scope}`: {o.inserted} new" for o in new] or ["- none"]
     lines += ["", "## Revised figures", ""]
-    total_revised = sum(o.updated for o in outcomes)
+    total_revised = sum(o.revised for o in outcomes)
     if revisions:
         lines += [
             f"{total_revised} figures revised; the largest:",

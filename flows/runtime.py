@@ -63,6 +63,8 @@ class Runtime:
     # take, written at the end of the run (`flows.releases.record_pending`).
     warehouse_down: str | None = None
     pending: list[tuple[str, str, dt.date, str, str]] = field(default_factory=list)
+    # The releases being fetched or written right now (flows.interrupt records them if the run is stopped).
+    in_flight: set[tuple[str, str, dt.date]] = field(default_factory=set)
 
     @classmethod
     def create(cls, base: Settings) -> Runtime:

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     min_interval_s: dict[str, float] = Field(default_factory=dict)
     source_concurrency: dict[str, int] = Field(default_factory=dict)
 
+    ingest_max_bytes: int = Field(1 << 30, gt=0)  # the largest file `ingest-file` and `parse` take
+
     # The warehouse's own deadlines.
     sqlite_busy_timeout_s: float = Field(60.0, gt=0)  # how long a write waits for another process's lock
     db_connect_timeout_s: float = Field(10.0, gt=0)
@@ -97,6 +99,30 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown source id(s) {unknown}; known: {known}")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _a_database(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+            port = url.port  # a port that is not a number fails here
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                f"not a database URL: {value!r} (sqlite:///path/to/file.db or "
+                "postgresql+psycopg://user@host:5432/db)"
+            ) from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"{backend!r} is not supported: use sqlite:///... or postgresql+psycopg://...")
+        if backend == "postgresql" and url.drivername not in ("postgresql", "postgresql+psycopg"):
+            raise ValueError(f"driver {url.drivername!r}: use postgresql+psycopg:// (psycopg 3 is installed)")
+        if backend == "postgresql" and not url.database:
+            raise ValueError(f"no database name in {value!r}")
+        del port
+        return value
+
     @field_validator("nightly_timezone")
     @classmethod
     def _a_timezone(cls, value: str) -> str:
@@ -121,6 +147,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name}: unknown source(s) {unknown}; known: {known}")
         for source in known:
             self._publishers[source] = _publisher_settings(source, self.watchlist.get(source, {}))
+        for source in self.sources:
+            if not get_publisher(source).scopes(self._publishers[source]):
+                raise ValueError(
+                    f"[watchlist.{source}] has nothing to fetch (no reporters, partners or commodities "
+                    "that make a call); fill it in, or leave the source out of TRADEFLOW_SOURCES"
+                )
         return self
 
     @classmethod

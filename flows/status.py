@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from warehouse.status import read_status
 
-STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F"}
+STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F", "interrupted": "I"}
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,9 @@ def freshness(cells: list[Cell]) -> dict[str, dict[str, Any]]:
 
 
 def grid(cells: list[Cell]) -> dict[str, dict[str, str]]:
-    """period -> source -> worst state over the source's scopes (failed > not_published > loaded > unchanged)."""
-    order = {"failed": 3, "not_published": 2, "loaded": 1, "unchanged": 0}
+    """period -> source -> worst state over the source's scopes (failed > interrupted > not_published >
+    loaded > unchanged)."""
+    order = {"failed": 4, "interrupted": 3, "not_published": 2, "loaded": 1, "unchanged": 0}
     out: dict[str, dict[str, str]] = {}
     for cell in cells:
         row = out.setdefault(cell.period, {})

@@ -51,7 +51,7 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
         ("kr_customs", "2026-09"),
         ("un_comtrade", "2026-09"),
     }
-    assert sum(o.inserted + o.updated for o in second) == 0
+    assert sum(o.inserted + o.revised for o in second) == 0
     after = snapshot(engine)
     assert after["trade_flow"] == before["trade_flow"] and after["trade_flow_revision"] == []
     assert after["release"] == before["release"]
@@ -64,8 +64,8 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
         encoding="utf-8",
     )
     third = nightly(as_of=LATER)
-    revised = [o for o in third if o.updated]
-    assert [(o.source, o.month, o.updated) for o in revised] == [("kr_customs", "2026-09", 1)]
+    revised = [o for o in third if o.revised]
+    assert [(o.source, o.month, o.revised) for o in revised] == [("kr_customs", "2026-09", 1)]
     (revision,) = table_rows(engine, "trade_flow_revision")
     assert (revision["old_value"], revision["new_value"]) == (5_100_000_000, 5_123_456_789)
     assert count(engine, "trade_flow") == EXPECTED_ROWS

@@ -65,7 +65,7 @@ def test_a_change_of_one_measure_alone_makes_one_revision(engine: Engine, measur
 
     result = upsert_release(engine, revised, release_info(b"second"))
 
-    assert (result.state, result.inserted, result.updated) == ("loaded", 0, 1)
+    assert (result.state, result.inserted, result.revised) == ("loaded", 0, 1)
     (revision,) = table_rows(engine, "trade_flow_revision")
     column = REVISION_COLUMNS[measure]
     assert (revision[f"old_{column}"], revision[f"new_{column}"]) == (stored, new)
@@ -75,4 +75,4 @@ def test_a_change_of_one_measure_alone_makes_one_revision(engine: Engine, measur
     assert figures[key]["release_id"] == result.release_id != figures[key]["first_release_id"]
     # The same revised release again: nothing more, whichever path.
     again = upsert_release(engine, revised, release_info(b"third"))
-    assert (again.state, again.updated, count(engine, "trade_flow_revision")) == ("unchanged", 0, 1)
+    assert (again.state, again.revised, count(engine, "trade_flow_revision")) == ("unchanged", 0, 1)

@@ -82,7 +82,7 @@ def _load_in_process(url: str, worker: int, barrier: Any, results: Any) -> None:
     """One writer process: three overlapping releases of the same source, started at the same moment."""
     engine = create_warehouse_engine(url)
     base = canonical_frame(2_000, source="parallel")
-    inserted = updated = 0
+    inserted = revised = 0
     barrier.wait(timeout=60)
     for step in range(3):
         frame = base.copy()
@@ -94,8 +94,8 @@ def _load_in_process(url: str, worker: int, barrier: Any, results: Any) -> None:
             engine, frame, release_info(content, scope=f"w{worker}:s{step}", source="parallel")
         )
         inserted += result.inserted
-        updated += result.updated
-    results.put((worker, inserted, updated))
+        revised += result.revised
+    results.put((worker, inserted, revised))
     engine.dispose()
 
 

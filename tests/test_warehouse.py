@@ -43,11 +43,11 @@ def test_migrations_from_empty_and_twice_is_a_noop(db_url: str) -> None:
 def test_same_file_twice_writes_nothing_the_second_time(engine: Engine, tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "release.csv", canonical_frame(1000))
     first = ingest_file(engine, tmp_path / "data", "canonical", path).result
-    assert (first.state, first.inserted, first.updated) == ("loaded", 1000, 0)
+    assert (first.state, first.inserted, first.revised) == ("loaded", 1000, 0)
     before = snapshot(engine)
 
     second = ingest_file(engine, tmp_path / "data", "canonical", path).result
-    assert (second.state, second.inserted, second.updated) == ("unchanged", 0, 0)
+    assert (second.state, second.inserted, second.revised) == ("unchanged", 0, 0)
     after = snapshot(engine)
     assert after["trade_flow"] == before["trade_flow"]
     assert after["release"] == before["release"]
@@ -68,7 +68,7 @@ def test_three_changed_values_make_exactly_three_revisions(engine: Engine, tmp_p
         changed.loc[i, "value"] = changed.loc[i, "value"] + 1234.5
     path = _write_csv(tmp_path / "release.csv", changed)
     result = ingest_file(engine, tmp_path / "data", "canonical", path).result
-    assert (result.state, result.inserted, result.updated) == ("loaded", 0, 3)
+    assert (result.state, result.inserted, result.revised) == ("loaded", 0, 3)
 
     revisions = table_rows(engine, "trade_flow_revision")
     assert len(revisions) == 3
@@ -151,7 +151,7 @@ def test_failure_inside_the_transaction_leaves_the_database_as_before(engine: En
         upsert_release(engine, changed, release_info(b"two"), before_commit=explode)
     assert snapshot(engine) == before
     result = upsert_release(engine, changed, release_info(b"two"))
-    assert (result.inserted, result.updated) == (100, 200)
+    assert (result.inserted, result.revised) == (100, 200)
 
 
 def test_parse_and_ingest_file_round_trip_through_the_cli(tmp_path: Path, db_url: str) -> None:
@@ -240,7 +240,7 @@ def test_figures_without_a_fingerprint_get_one_and_no_revision(engine: Engine) -
         assert (
             result.state,
             result.inserted,
-            result.updated,
+            result.revised,
             count(engine, "trade_flow_revision"),
         ) == expected
         with engine.connect() as conn:

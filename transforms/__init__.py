@@ -1,1 +1,2 @@
-"""Pure pandas transforms: raw publisher rows -> canonical rows. No I/O here."""
+"""What all publishers share: the canonical schema and its validation, months, area codes, column helpers,
+the canonical CSV. Pure: no I/O here."""

@@ -19,9 +19,8 @@ def parse_canonical_csv(data: bytes, origin: str) -> pd.DataFrame:
         raise SchemaError("file", f"{origin}: not a readable CSV ({exc})") from exc
     unknown = [c for c in frame.columns if c not in CANONICAL_COLUMNS]
     if unknown:
-        raise SchemaError(
-            str(unknown[0]), f"{origin}: not a canonical column; expected {list(CANONICAL_COLUMNS)}"
-        )
+        quoted = str(unknown[0])[:200] + ("..." if len(str(unknown[0])) > 200 else "")
+        raise SchemaError(quoted, f"{origin}: not a canonical column; expected {list(CANONICAL_COLUMNS)}")
     # Codes are text: "0101" must keep its leading zero, so every column is read as a string first.
     return validate_canonical(frame)
 

@@ -1,4 +1,4 @@
-"""Merge a staged release into `trade_flow`: new figures inserted, changed ones updated with one
+"""Merge a staged release into `trade_flow`: new figures inserted, changed ones revised with one
 `trade_flow_revision` row each, unchanged ones never written.
 
 Row hashes prune first: a figure whose hash is already stored for its source and month is unchanged and
@@ -66,7 +66,7 @@ def _differs(dialect: str, left: str, right: str) -> str:
 
 def merge_staged(conn: Connection, release_id: int, now: dt.datetime, *, backfill: bool) -> tuple[int, int]:
     """Staged rows against stored figures, in one join: new and changed rows only go on. Returns
-    (inserted, updated). `backfill`: some stored figures have no row hash yet; give them theirs."""
+    (inserted, revised). `backfill`: some stored figures have no row hash yet; give them theirs."""
     dialect = conn.dialect.name
     join = " AND ".join(f"t.{c} = s.{c}" for c in KEY_COLUMNS)
     temp = "" if dialect == "postgresql" else "temp."
@@ -84,7 +84,7 @@ def merge_staged(conn: Connection, release_id: int, now: dt.datetime, *, backfil
         f"WHERE t.id IS NULL OR {_differs(dialect, 't', 's')}"
     )
     params = {"rid": release_id, "now": now}
-    updated = conn.execute(
+    revised = conn.execute(
         text(
             "INSERT INTO trade_flow_revision (trade_flow_id, old_value, new_value, old_net_weight_kg,"
             " new_net_weight_kg, old_quantity, new_quantity, old_provisional, new_provisional,"
@@ -97,7 +97,7 @@ def merge_staged(conn: Connection, release_id: int, now: dt.datetime, *, backfil
         ),
         params,
     ).rowcount
-    if updated:
+    if revised:
         sets = ", ".join(f"{c} = c.{c}" for c in (*MEASURE_COLUMNS, "commodity_name", "row_hash"))
         conn.execute(
             text(
@@ -122,4 +122,4 @@ def merge_staged(conn: Connection, release_id: int, now: dt.datetime, *, backfil
     if dialect == "sqlite":
         conn.exec_driver_sql(f"DROP TABLE temp.{STAGE}")
         conn.exec_driver_sql(f"DROP TABLE temp.{CHANGED}")
-    return inserted, updated
+    return inserted, revised

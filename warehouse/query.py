@@ -26,7 +26,6 @@ from urllib.parse import quote
 from sqlalchemy.engine import make_url
 
 BATCH_ROWS = 1_000
-DB_CONNECT_TIMEOUT_S = 10
 
 
 class QueryError(Exception):
@@ -57,7 +56,12 @@ def _batches(
 
 @contextmanager
 def read_only_query(
-    database_url: str, sql: str, *, timeout_s: float = 60.0, limit: int | None = None
+    database_url: str,
+    sql: str,
+    *,
+    timeout_s: float = 60.0,
+    limit: int | None = None,
+    connect_timeout_s: float = 10.0,
 ) -> Iterator[QueryResult]:
     """Run one read-only statement; the rows are read while the context is open."""
     statement = sql.strip().rstrip(";").strip()
@@ -68,7 +72,9 @@ def read_only_query(
         with _sqlite_query(url.database or "", statement, timeout_s, limit) as result:
             yield result
     elif url.get_backend_name() == "postgresql":
-        with _postgres_query(url.set(drivername="postgresql"), statement, timeout_s, limit) as result:
+        with _postgres_query(
+            url.set(drivername="postgresql"), statement, timeout_s, limit, connect_timeout_s
+        ) as result:
             yield result
     else:
         raise QueryError(f"unsupported database {url.get_backend_name()!r}")
@@ -147,7 +153,9 @@ def _sqlite_error(exc: sqlite3.Error, timeout_s: float) -> QueryError:
 
 
 @contextmanager
-def _postgres_query(url: Any, sql: str, timeout_s: float, limit: int | None) -> Iterator[QueryResult]:
+def _postgres_query(
+    url: Any, sql: str, timeout_s: float, limit: int | None, connect_timeout_s: float
+) -> Iterator[QueryResult]:
     import psycopg
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -164,12 +172,13 @@ def _postgres_query(url: Any, sql: str, timeout_s: float, limit: int | None) -> 
         )
         if part
     )
-    params.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+    params.setdefault("connect_timeout", max(1, round(connect_timeout_s)))
     deadline = time.monotonic() + timeout_s
     try:
         conn = psycopg.connect(make_conninfo("", **params, options=options))
     except psycopg.Error as exc:
-        raise QueryError(f"cannot connect to the warehouse: {' '.join(str(exc).split())}") from None
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+        raise QueryError(f"cannot reach the warehouse at {where}: {' '.join(str(exc).split())}") from None
     try:
         with conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")

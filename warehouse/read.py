@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
-from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, text
+
+from transforms.values import jsonable
 
 VIEWS = ("trade_flow_latest", "trade_flow_first_vs_latest", "source_freshness", "mirror_flows")
 TABLES = ("trade_flow", "trade_flow_revision", "release", "ingest_status")
@@ -93,68 +91,17 @@ def read_view(engine: Engine, view: str, filters: list[Filter] | None = None) ->
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def write_frame(frame: pd.DataFrame, fmt: str, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         frame.to_csv(out, index=False)
     elif fmt == "json":
-        records = [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        records = [{k: jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
         out.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     elif fmt == "parquet":
         frame.to_parquet(out, index=False)
     else:
         raise ValueError(f"unknown format {fmt!r}; expected csv, json or parquet")
-
-
-@dataclass(frozen=True)
-class Written:
-    rows: int
-    truncated: bool  # rows were left out at `limit`
-
-
-def write_rows(
-    columns: list[str], rows: Iterator[tuple[Any, ...]], fmt: str, out: IO[str], *, limit: int | None = None
-) -> Written:
-    """Query rows to `out` as they arrive: a table (pandas' text rendering), CSV or a JSON array.
-
-    At most `limit` rows are written; one more row arriving says that some were left out.
-    """
-    taken = rows if limit is None else islice(rows, limit)
-    count = 0
-    if fmt == "table":
-        block = list(taken)
-        count = len(block)
-        frame = pd.DataFrame(block, columns=columns)
-        out.write("(no rows)\n" if frame.empty else frame.to_string(index=False) + "\n")
-    elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in taken:
-            writer.writerow(["" if v is None else _jsonable(v) for v in row])
-            count += 1
-    elif fmt == "json":
-        out.write("[")
-        for row in taken:
-            record = {c: _jsonable(v) for c, v in zip(columns, row, strict=True)}
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False, default=str))
-            count += 1
-        out.write("\n]\n" if count else "]\n")
-    else:
-        raise ValueError(f"unknown format {fmt!r}; expected table, csv or json")
-    truncated = limit is not None and next(rows, None) is not None
-    return Written(count, truncated)
 
 
 def revisions_by_release(

@@ -177,7 +177,7 @@ def release_counts(engine: Engine, release_id: int) -> tuple[int, int]:
         inserted = conn.execute(
             text("SELECT count(*) FROM trade_flow WHERE first_release_id = :r"), {"r": release_id}
         ).scalar_one()
-        updated = conn.execute(
+        revised = conn.execute(
             text("SELECT count(*) FROM trade_flow_revision WHERE release_id = :r"), {"r": release_id}
         ).scalar_one()
-    return int(inserted), int(updated)
+    return int(inserted), int(revised)

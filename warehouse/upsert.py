@@ -3,7 +3,7 @@
 Set-based on both databases. The first load of a source goes straight into trade_flow (binary COPY on
 PostgreSQL, one executemany on SQLite). Later loads go into a temporary staging table the same way; one
 LEFT JOIN keeps only the new and the changed figures; changed ones get a `trade_flow_revision` row with
-their old values and are updated, new ones are inserted. Unchanged figures are not written at all. The release row and the ingest_status row commit
+their old values and are revised, new ones are inserted. Unchanged figures are not written at all. The release row and the ingest_status row commit
 in the same transaction, so a crash at any moment leaves the database as it was before the release.
 """
 
@@ -53,15 +53,11 @@ class UpsertResult:
     state: str
     rows: int
     inserted: int
-    updated: int
-
-    @property
-    def revisions(self) -> int:
-        return self.updated
+    revised: int
 
     @property
     def unchanged(self) -> int:
-        return self.rows - self.inserted - self.updated
+        return self.rows - self.inserted - self.revised
 
 
 def _lock_sources(conn: Connection, sources: list[str]) -> None:
@@ -151,7 +147,7 @@ def upsert_release(
         release_id = _find_release(conn, info)
         if release_id is None:
             release_id = _insert_release(conn, info, len(canonical))
-        inserted = updated = 0
+        inserted = revised = 0
         if not canonical.empty:
             dialect = conn.dialect.name
             if source_is_empty(conn, sources):
@@ -165,8 +161,8 @@ def upsert_release(
                 )  # figures identical to a stored one stop here
                 if fresh.any():
                     stage_rows(conn, prepared_rows(canonical[fresh], dialect, hashes[fresh]))
-                    inserted, updated = merge_staged(conn, release_id, now, backfill=without_hash != 0)
-        changed = bool(inserted or updated)
+                    inserted, revised = merge_staged(conn, release_id, now, backfill=without_hash != 0)
+        changed = bool(inserted or revised)
         write_status(
             conn,
             source=info.source,
@@ -176,7 +172,7 @@ def upsert_release(
             now=now,
             changed=changed,
             rows=len(canonical),
-            message=f"{inserted} new, {updated} revised, {len(canonical) - inserted - updated} unchanged{note}",
+            message=f"{inserted} new, {revised} revised, {len(canonical) - inserted - revised} unchanged{note}",
             release_id=release_id,
             payload_digest=info.payload_digest or info.sha256,
         )
@@ -189,5 +185,5 @@ def upsert_release(
         state="loaded" if changed else "unchanged",
         rows=len(canonical),
         inserted=inserted,
-        updated=updated,
+        revised=revised,
     )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from extractors.base import Payload
-from extractors.cn_customs import fetch as _fetch
-from extractors.cn_customs import normalize as _normalize
 from extractors.cn_customs.calendar import CnCustomsCalendar
-from extractors.cn_customs.fetch import GaccScope
-from extractors.cn_customs.parse import parse_page
+from extractors.cn_customs.scopes import GaccScope
 from extractors.cn_customs.settings import CnCustomsSettings
-from extractors.http import HttpSession
-from transforms.months import Month
+
+if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first used: `tradeflow --help`,
+    # `status` and the settings never load pandas, lxml or requests for them
+    import pandas as pd
+
+    from extractors.base import Payload
+    from extractors.http import HttpSession
+    from transforms.months import Month
 
 
 class CnCustoms:
@@ -30,13 +32,19 @@ class CnCustoms:
     def fetch(
         self, http: HttpSession, settings: CnCustomsSettings, period: Month, scope: GaccScope
     ) -> list[Payload]:
-        return _fetch.fetch(http, settings, period, scope)
+        from extractors.cn_customs.fetch import fetch
+
+        return fetch(http, settings, period, scope)
 
     def parse(self, payload: Payload) -> pd.DataFrame:
+        from extractors.cn_customs.parse import parse_page
+
         return parse_page(payload)
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
-        return _normalize.normalize(raw)
+        from extractors.cn_customs.normalize import normalize
+
+        return normalize(raw)
 
     def payload_digest(self, payload: Payload) -> bytes:
         return payload.content  # published pages never change: the bytes identify the release

@@ -10,41 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
 from extractors.base import Payload
-from extractors.cn_customs.settings import SUPPORTED_TABLES, CnCustomsSettings
+from extractors.cn_customs.scopes import GaccScope
+from extractors.cn_customs.settings import CnCustomsSettings
 from extractors.cn_customs.text import currency_of, month_number
 from extractors.errors import NotPublished, PermanentFetchError
 from extractors.http import HttpSession
 
 SOURCE = "cn_customs"
-
-
-@dataclass(frozen=True)
-class GaccScope:
-    """One release table in one edition, stored as `table4:USD`."""
-
-    table: str
-    edition: str
-
-    def __str__(self) -> str:
-        return f"table{self.table}:{self.edition}"
-
-    @classmethod
-    def parse(cls, text: str) -> GaccScope:
-        table, sep, edition = text.removeprefix("table").partition(":")
-        if (
-            not text.startswith("table")
-            or not sep
-            or table not in SUPPORTED_TABLES
-            or edition not in ("USD", "CNY")
-        ):
-            raise ValueError(f"not a {SOURCE} scope: {text!r}")
-        return cls(table, edition)
 
 
 _INDEX_ROW_RE = re.compile(r"^\s*\((\d+)\).*[（(]\s*in\s+(CNY|USD|RMB)\s*[)）]", re.IGNORECASE)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from extractors.base import Payload
-from extractors.http import HttpSession
-from extractors.kr_customs import fetch as _fetch
-from extractors.kr_customs import normalize as _normalize
-from extractors.kr_customs.calendar import KrCustomsCalendar, refresh_date
-from extractors.kr_customs.fetch import KcsScope
-from extractors.kr_customs.parse import parse_answer
+from extractors.kr_customs.calendar import KrCustomsCalendar
+from extractors.kr_customs.scopes import KcsScope
 from extractors.kr_customs.settings import KrCustomsSettings
-from transforms.months import Month
+
+if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first used: `tradeflow --help`,
+    # `status` and the settings never load pandas, lxml or requests for them
+    import pandas as pd
+
+    from extractors.base import Payload
+    from extractors.http import HttpSession
+    from transforms.months import Month
 
 
 class KrCustoms:
@@ -22,7 +24,9 @@ class KrCustoms:
     calendar = KrCustomsCalendar()
 
     def scopes(self, settings: KrCustomsSettings) -> list[KcsScope]:
-        return _fetch.scopes_of(settings)
+        from extractors.kr_customs.scopes import scopes_of
+
+        return scopes_of(settings)
 
     def scope(self, text: str) -> KcsScope:
         return KcsScope.parse(text)
@@ -30,17 +34,25 @@ class KrCustoms:
     def fetch(
         self, http: HttpSession, settings: KrCustomsSettings, period: Month, scope: KcsScope
     ) -> list[Payload]:
-        return _fetch.fetch(http, settings, period, scope)
+        from extractors.kr_customs.fetch import fetch
+
+        return fetch(http, settings, period, scope)
 
     def parse(self, payload: Payload) -> pd.DataFrame:
+        from extractors.kr_customs.parse import parse_answer
+
         return parse_answer(payload)
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
-        return _normalize.normalize(raw)
+        from extractors.kr_customs.normalize import normalize
+
+        return normalize(raw)
 
     def payload_digest(self, payload: Payload) -> bytes:
         """The body, plus whether the month is still provisional: the same bytes fetched after the
         mid-month refresh are final figures, and must not be skipped as unchanged."""
+        from extractors.kr_customs.calendar import refresh_date
+
         final = payload.period is not None and payload.fetched_at.date() >= refresh_date(payload.period)
         return payload.content + (b"\x00final" if final else b"\x00provisional")
 

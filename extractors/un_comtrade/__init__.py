@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from extractors.base import Payload
-from extractors.http import HttpSession
-from extractors.un_comtrade import fetch as _fetch
-from extractors.un_comtrade import normalize as _normalize
-from extractors.un_comtrade import parse as _parse
 from extractors.un_comtrade.calendar import UnComtradeCalendar
-from extractors.un_comtrade.fetch import ReporterScope
+from extractors.un_comtrade.scopes import ReporterScope
 from extractors.un_comtrade.settings import UnComtradeSettings
-from transforms.months import Month
+
+if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first used: `tradeflow --help`,
+    # `status` and the settings never load pandas, lxml or requests for them
+    import pandas as pd
+
+    from extractors.base import Payload
+    from extractors.http import HttpSession
+    from transforms.months import Month
 
 
 class UnComtrade:
@@ -30,16 +32,24 @@ class UnComtrade:
     def fetch(
         self, http: HttpSession, settings: UnComtradeSettings, period: Month, scope: ReporterScope
     ) -> list[Payload]:
-        return _fetch.fetch(http, settings, period, scope)
+        from extractors.un_comtrade.fetch import fetch
+
+        return fetch(http, settings, period, scope)
 
     def parse(self, payload: Payload) -> pd.DataFrame:
-        return _parse.parse_answer(payload)
+        from extractors.un_comtrade.parse import parse_answer
+
+        return parse_answer(payload)
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
-        return _normalize.normalize(raw)
+        from extractors.un_comtrade.normalize import normalize
+
+        return normalize(raw)
 
     def payload_digest(self, payload: Payload) -> bytes:
-        return _parse.payload_digest(payload)
+        from extractors.un_comtrade.parse import payload_digest
+
+        return payload_digest(payload)
 
 
 PUBLISHER = UnComtrade()

@@ -15,29 +15,13 @@ from extractors.http import HttpSession
 from extractors.redaction import redact_url
 from extractors.un_comtrade.areas import code_of
 from extractors.un_comtrade.parse import count_records
+from extractors.un_comtrade.scopes import ReporterScope
 from extractors.un_comtrade.settings import UnComtradeSettings
 
 SOURCE = "un_comtrade"
 PREVIEW_LIMIT = 500
 KEYED_LIMIT = 250_000
 FLOW_CODES = ("M", "X", "RM", "RX")
-
-
-@dataclass(frozen=True)
-class ReporterScope:
-    """One reporter's month (every watched partner and commodity), stored as `reporter=KOR`."""
-
-    reporter: str
-
-    def __str__(self) -> str:
-        return f"reporter={self.reporter}"
-
-    @classmethod
-    def parse(cls, text: str) -> ReporterScope:
-        name, sep, reporter = text.partition("=")
-        if name != "reporter" or not sep or not reporter:
-            raise ValueError(f"not a {SOURCE} scope: {text!r}")
-        return cls(reporter)
 
 
 def query(

@@ -3,17 +3,19 @@ See README.md."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from extractors.base import Payload
-from extractors.http import HttpSession
-from extractors.us_census import fetch as _fetch
-from extractors.us_census import normalize as _normalize
-from extractors.us_census import parse as _parse
 from extractors.us_census.calendar import UsCensusCalendar
-from extractors.us_census.fetch import CensusScope
+from extractors.us_census.scopes import CensusScope
 from extractors.us_census.settings import UsCensusSettings
-from transforms.months import Month
+
+if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first used: `tradeflow --help`,
+    # `status` and the settings never load pandas, lxml or requests for them
+    import pandas as pd
+
+    from extractors.base import Payload
+    from extractors.http import HttpSession
+    from transforms.months import Month
 
 
 class UsCensus:
@@ -31,16 +33,24 @@ class UsCensus:
     def fetch(
         self, http: HttpSession, settings: UsCensusSettings, period: Month, scope: CensusScope
     ) -> list[Payload]:
-        return _fetch.fetch(http, settings, period, scope)
+        from extractors.us_census.fetch import fetch
+
+        return fetch(http, settings, period, scope)
 
     def parse(self, payload: Payload) -> pd.DataFrame:
-        return _parse.parse_answer(payload)
+        from extractors.us_census.parse import parse_answer
+
+        return parse_answer(payload)
 
     def normalize(self, raw: pd.DataFrame) -> pd.DataFrame:
-        return _normalize.normalize(raw)
+        from extractors.us_census.normalize import normalize
+
+        return normalize(raw)
 
     def payload_digest(self, payload: Payload) -> bytes:
-        return _parse.payload_digest(payload)
+        from extractors.us_census.parse import payload_digest
+
+        return payload_digest(payload)
 
 
 PUBLISHER = UsCensus()

@@ -8,36 +8,18 @@ yet out); errors are plain text bodies with HTTP 400 ("error: unknown variable .
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Literal, cast
 
 from extractors.base import Payload
 from extractors.http import HttpSession
 from extractors.redaction import redact_url
 from extractors.us_census.areas import iso3_to_census
+from extractors.us_census.scopes import CensusScope
 from extractors.us_census.settings import UsCensusSettings
 
 SOURCE = "us_census"
 VALUE_FIELDS = {"exports": ("ALL_VAL_MO",), "imports": ("GEN_VAL_MO", "CON_VAL_MO")}
 IMPORT_BASIS = {"general": "GEN_VAL_MO", "consumption": "CON_VAL_MO"}
 COMMODITY_FIELD = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}
-Endpoint = Literal["exports", "imports"]
-
-
-@dataclass(frozen=True)
-class CensusScope:
-    """One endpoint's month, stored as `exports` or `imports`."""
-
-    endpoint: Endpoint
-
-    def __str__(self) -> str:
-        return self.endpoint
-
-    @classmethod
-    def parse(cls, text: str) -> CensusScope:
-        if text not in ("exports", "imports"):
-            raise ValueError(f"not a {SOURCE} scope: {text!r}")
-        return cls(cast(Endpoint, text))
 
 
 def request(
