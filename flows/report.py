@@ -10,7 +10,44 @@ from typing import Any
 from flows.releases import Outcome
 
 
-def grid_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+# The state a (source, month) cell shows when its scopes differ: the one that needs a look first.
+_WORST_FIRST = ("failed", "interrupted", "skipped", "not_published", "loaded", "unchanged")
+
+
+def _cell(outcomes: list[Outcome]) -> str:
+    state = min((o.state for o in outcomes), key=lambda s: _WORST_FIRST.index(s) if s in _WORST_FIRST else 0)
+    figures = sum(o.rows for o in outcomes if o.state == "loaded")
+    revised = sum(o.revised for o in outcomes)
+    if state == "loaded" or figures:
+        detail = f"{figures:,} figures" + (f", {revised:,} revised" if revised else "")
+        return f"{state} ({detail})"
+    return state.replace("_", " ")
+
+
+def month_grid(outcomes: list[Outcome]) -> list[dict[str, str]]:
+    """One row per month, one column per source: each cell the state of the source's releases for that
+    month and how many figures they loaded (the table the UI's Artifacts tab shows)."""
+    sources = sorted({o.source for o in outcomes})
+    by_cell: dict[tuple[str, str], list[Outcome]] = {}
+    for o in outcomes:
+        by_cell.setdefault((o.month, o.source), []).append(o)
+    months = sorted({o.month for o in outcomes})
+    return [
+        {"month": month, **{s: _cell(by_cell[(month, s)]) if (month, s) in by_cell else "-" for s in sources}}
+        for month in months
+    ]
+
+
+def failures_markdown(title: str, outcomes: list[Outcome]) -> str:
+    """Why each failed cell of the grid failed, one line a release."""
+    failed = [o for o in outcomes if o.state in ("failed", "interrupted")]
+    lines = [f"# {title}: why cells failed", ""]
+    lines += [f"- **{o.source} {o.month}** `{o.scope}`: {o.message}" for o in failed] or ["- nothing failed"]
+    return "\n".join(lines) + "\n"
+
+
+def release_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """One row per release (source, month, scope): the detail behind the grid."""
     return [
         {
             "source": o.source,

@@ -1,0 +1,81 @@
+"""Progress as a run goes: a line as each release (or child run) ends, a Prefect progress artifact the UI
+shows on the run's page, and on a terminal a bar redrawn in place.
+
+"17/47 done: kr_customs 2026-03 loaded, 120 figures, 3 revised"
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import IO, Any
+
+from flows.releases import Outcome
+
+log = logging.getLogger("tradeflow.flows")
+BAR_WIDTH = 30
+
+
+def describe(outcome: Outcome) -> str:
+    """One outcome in a few words: "kr_customs 2026-03 loaded, 120 figures, 3 revised"."""
+    head = f"{outcome.source} {outcome.month}"
+    if outcome.state == "loaded":
+        return f"{head} loaded, {outcome.rows} figures, {outcome.inserted} new, {outcome.revised} revised"
+    if outcome.state in ("unchanged", "not_published", "skipped"):
+        return f"{head} {outcome.state.replace('_', ' ')}"
+    return f"{head} {outcome.state}: {outcome.message}"
+
+
+class Progress:
+    """Counts units of work (releases, or child runs) as they end, and tells people."""
+
+    def __init__(self, kind: str, total: int, *, logger: Any = None, terminal: IO[str] | None = None) -> None:
+        self.kind = kind
+        self.total = total
+        self.done = 0
+        self.logger = logger or log
+        self.terminal = terminal if terminal is not None and terminal.isatty() else None
+        self._lock = threading.Lock()
+        self._artifact: Any = None
+        if total:
+            self._artifact = _create_artifact(kind, total)
+
+    def step(self, what: str) -> None:
+        with self._lock:
+            self.done += 1
+            line = f"{self.done}/{self.total} done: {what}"
+            self.logger.info("%s", line)
+            if self._artifact is not None:
+                _update_artifact(self._artifact, 100 * self.done / self.total, line)
+            if self.terminal is not None:
+                filled = BAR_WIDTH * self.done // max(self.total, 1)
+                bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+                end = "\n" if self.done == self.total else ""
+                self.terminal.write(f"\r[{bar}] {line[:100]:<100}{end}")
+                self.terminal.flush()
+
+
+def _create_artifact(kind: str, total: int) -> Any:
+    try:
+        from prefect.artifacts import create_progress_artifact
+
+        return create_progress_artifact(
+            0.0, key=f"tradeflow-{kind}-progress", description=f"tradeflow {kind}: 0/{total} done"
+        )
+    except Exception as exc:  # noqa: BLE001 - no run context or no server: progress still goes to the log
+        log.debug("no progress artifact: %s", exc)
+        return None
+
+
+def _update_artifact(artifact_id: Any, percent: float, line: str) -> None:
+    try:
+        from prefect.artifacts import update_progress_artifact
+
+        update_progress_artifact(artifact_id, percent, description=line)
+    except Exception as exc:  # noqa: BLE001 - the artifact is a courtesy; the run goes on
+        log.debug("progress artifact not updated: %s", exc)
+
+
+def stderr_if_terminal() -> IO[str] | None:
+    return sys.stderr if sys.stderr.isatty() else None
