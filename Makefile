@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install test lint typecheck pytest run demo bench postgres clean
+.PHONY: install test lint typecheck pytest run demo ui bench postgres browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ install: $(STAMP)
 postgres:
 	@bash scripts/ensure-postgres.sh
 
+browser:
+	@bash scripts/ensure-chromium.sh
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -28,8 +31,8 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install postgres
-	$(BIN)/pytest -q --durations=15
+pytest: install postgres browser
+	$(BIN)/pytest -q -n 2 --durations=15
 
 test: lint typecheck pytest
 
@@ -56,6 +59,10 @@ bench: install postgres $(DLT_VENV)/bin/python
 # The whole pipeline offline, against a local replay server of sample releases.
 demo: install
 	$(BIN)/python -m demo.run
+
+# The Prefect UI with tradeflow's deployments, offline (replay server, Prefect server, `tradeflow serve`).
+ui: install
+	$(BIN)/python -m demo.ui
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

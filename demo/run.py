@@ -39,7 +39,10 @@ def main() -> int:
             "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
             "TRADEFLOW_MIN_INTERVAL_S": "{}",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            # The demo's Prefect runs stay out of the user's ~/.prefect.
+            "PREFECT_HOME": str((data / "demo" / "prefect").resolve()),
         }
+        env.pop("PREFECT_API_URL", None)
         cli = [sys.executable, "-m", "flows"]
         print(f"replay server on {server.url}; warehouse {db}\n", flush=True)
         nightly = subprocess.run([*cli, "nightly", "--as-of", dt.date(2026, 11, 30).isoformat()], env=env)

@@ -41,7 +41,7 @@ def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches this script, which stops them in order
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - and the kernel does if this script is killed
+        preexec_fn=_die_with_parent,
     )
 
 
@@ -49,7 +49,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 1
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the Prefect server exited (code {process.returncode}); see {DATA / 'prefect.log'}")
+            raise SystemExit(
+                f"the Prefect server exited (code {process.returncode}); see {DATA / 'prefect.log'}"
+            )
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return
@@ -79,9 +81,22 @@ def main() -> int:
             "TRADEFLOW_MIN_INTERVAL_S": "{}",
         }
         try:
-            print(f"starting the Prefect server on http://127.0.0.1:{port} (home {DATA / 'prefect'}) ...", flush=True)
+            print(
+                f"starting the Prefect server on http://127.0.0.1:{port} (home {DATA / 'prefect'}) ...",
+                flush=True,
+            )
             server = _start(
-                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "prefect",
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
                 env,
                 DATA / "prefect.log",
             )
@@ -95,7 +110,7 @@ The Prefect UI: http://127.0.0.1:{port}
   Deployments > backfill > Run > Custom run: start month {MONTHS[0]}, end month {MONTHS[1]},
   pick two sources, Submit. The run's page shows each month as it ends; its Artifacts tab the month x
   source grid. The sample releases hold {MONTHS[0]} to 2026-10.
-Logs: {DATA / 'prefect.log'}, {DATA / 'serve.log'}. Warehouse: {DATA / 'tradeflow.db'}.
+Logs: {DATA / "prefect.log"}, {DATA / "serve.log"}. Warehouse: {DATA / "tradeflow.db"}.
 Ctrl-C stops everything.""",
                 flush=True,
             )

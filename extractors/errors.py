@@ -40,8 +40,12 @@ class TransientFetchError(FetchError):
 
 
 class SourceUnavailable(TransientFetchError):
-    """Several calls in a row to this source could not even connect: the rest of the run fails fast
-    instead of waiting out every retry (the next run tries again)."""
+    """Several calls in a row to this source could not even connect: the rest of the run does not try it
+    (the next run does). `attempted` is False for a release that was not even tried."""
+
+    def __init__(self, message: str, *, attempted: bool = True, **kw: Any) -> None:
+        self.attempted = attempted
+        super().__init__(message, **kw)
 
 
 class PermanentFetchError(FetchError):

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
@@ -111,7 +114,9 @@ class HttpSession:
             failures = self._connect_failures.get(source, 0)
             if failures >= self.policy.circuit_breaker_failures:
                 raise SourceUnavailable(
-                    f"skipped: the last {failures} connections to this source failed", **where
+                    f"not tried: the last {failures} connections to this source failed",
+                    attempted=False,
+                    **where,
                 )
             self._throttle(source)
             try:
@@ -140,13 +145,15 @@ class HttpSession:
                 allow_redirects=True,
             )
         except requests.ConnectionError as exc:
-            problem = f"{type(exc).__name__}: {redact_text(str(exc), self.secrets)}"
+            problem = redact_text(connection_problem(exc, prepared.url or ""), self.secrets)
             if not isinstance(exc, requests.ReadTimeout):
                 failures = self._connect_failures.get(source, 0) + 1
                 self._connect_failures[source] = failures
                 if failures >= self.policy.circuit_breaker_failures:
                     raise SourceUnavailable(
-                        f"the last {failures} connections to this source failed ({problem})", **where
+                        f"unreachable: {problem} (the last {failures} connections failed)",
+                        attempted=True,
+                        **where,
                     ) from None
             raise _Transient(problem) from None
         except requests.Timeout as exc:
@@ -217,6 +224,40 @@ class HttpSession:
             return ""
         text = re.sub(r"\s+", " ", head.decode("utf-8", "replace")).strip()
         return redact_text(text[:200], self.secrets)
+
+
+def connection_problem(exc: BaseException, url: str) -> str:
+    """What went wrong connecting, in a few words ("name resolution failed for comtradeapi.un.org"),
+    instead of urllib3's 300-character chain of pools and retries."""
+    host = urlsplit(url).hostname or "?"
+    port = urlsplit(url).port
+    where = f"{host}:{port}" if port else host
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if name == "NameResolutionError" or isinstance(current, socket.gaierror):
+            return f"name resolution failed for {host}"
+        if isinstance(current, ConnectionRefusedError):
+            return f"connection refused by {where}"
+        if name in ("ConnectTimeoutError", "ConnectTimeout") or isinstance(current, requests.ConnectTimeout):
+            return f"connecting to {where} timed out"
+        if isinstance(current, ConnectionResetError):
+            return f"connection reset by {where}"
+        if isinstance(current, OSError) and current.errno == errno.ENETUNREACH:
+            return f"network unreachable for {where}"
+        current = current.__cause__ or current.__context__ or _reason(current)
+    return f"{type(exc).__name__} connecting to {where}"
+
+
+def _reason(exc: BaseException) -> BaseException | None:
+    """urllib3 keeps the underlying error in `reason` (MaxRetryError) and requests in its first argument."""
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        return reason
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, BaseException) else None
 
 
 def _retry_after(value: str | None) -> float | None:

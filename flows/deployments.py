@@ -16,11 +16,21 @@ from flows.scaling import ensure_source_limits
 from flows.settings import Settings
 
 
+def schedule_in_words(cron: str, timezone: str) -> str:
+    """The schedule with its timezone, for the deployment's description: as of prefect 3.9 the UI shows a
+    cron schedule as "At 02:30 AM" with no timezone, and "Next run" in the browser's time."""
+    fields = cron.split()
+    if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit() and fields[2:] == ["*", "*", "*"]:
+        return f"Every day at {int(fields[1]):02d}:{int(fields[0]):02d}, {timezone} time"
+    return f"On the schedule `{cron}`, {timezone} time"
+
+
 def build_deployments(settings: Settings) -> list[Any]:
     nightly_deployment = nightly.to_deployment(
         name="nightly",
         schedules=[Cron(settings.nightly_cron, timezone=settings.nightly_timezone)],
-        description="Checks every enabled source for the releases that are due and loads what changed.",
+        description=f"{schedule_in_words(settings.nightly_cron, settings.nightly_timezone)}: checks every enabled "
+        "source for the releases that are due and loads what changed.",
         tags=["tradeflow"],
     )
     backfill_deployment = backfill.to_deployment(

@@ -63,7 +63,7 @@ def _create_artifact(kind: str, total: int) -> Any:
         return create_progress_artifact(
             0.0, key=f"tradeflow-{kind}-progress", description=f"tradeflow {kind}: 0/{total} done"
         )
-    except Exception as exc:  # noqa: BLE001 - no run context or no server: progress still goes to the log
+    except Exception as exc:
         log.debug("no progress artifact: %s", exc)
         return None
 
@@ -73,7 +73,7 @@ def _update_artifact(artifact_id: Any, percent: float, line: str) -> None:
         from prefect.artifacts import update_progress_artifact
 
         update_progress_artifact(artifact_id, percent, description=line)
-    except Exception as exc:  # noqa: BLE001 - the artifact is a courtesy; the run goes on
+    except Exception as exc:
         log.debug("progress artifact not updated: %s", exc)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extractors import get_publisher
 from extractors.base import Payload
-from extractors.errors import NotPublished, TradeflowError, TransientFetchError
+from extractors.errors import NotPublished, SourceUnavailable, TradeflowError, TransientFetchError
 from flows.archive import archive_release, archived_fetches, release_sha256
 from flows.parsing import release_digest, release_rows, unmapped_areas
 from flows.planning import Planned
@@ -51,9 +51,17 @@ class Outcome:
     def month(self) -> str:
         return self.period.strftime("%Y-%m")
 
+    @property
+    def reason(self) -> str:
+        """The message without the source, month and scope it starts with (the outcome says them)."""
+        text = self.message
+        for prefix in (f"{self.source} {self.month} {self.scope}: ", f"{self.source} {self.month}: "):
+            text = text.removeprefix(prefix)
+        return text
+
     def line(self) -> str:
         detail = (
-            f"{self.rows} rows, {self.inserted} new, {self.revised} revised" if self.rows else self.message
+            f"{self.rows} rows, {self.inserted} new, {self.revised} revised" if self.rows else self.reason
         )
         return f"{self.source} {self.month} {self.scope}: {self.state} ({detail})"
 
@@ -177,6 +185,13 @@ def _ingest(
         message = rt.redact(exc.message)
         _record(rt, source, scope, period, "not_published", message)
         return Outcome(source, scope, period, "not_published", message=message)
+    except SourceUnavailable as exc:
+        # The source stopped answering connections during this run. The release that found it out is a
+        # failure; the ones after it were never tried: they keep the state they had, and say so.
+        message = rt.redact(str(exc))
+        if not exc.attempted:
+            return Outcome(source, scope, period, "skipped", message=message)
+        return _failed(rt, source, scope, period, message)
     except TransientFetchError as exc:
         _record(rt, source, scope, period, "failed", rt.redact(str(exc)))
         raise

@@ -9,7 +9,6 @@ from typing import Any
 
 from flows.releases import Outcome
 
-
 # The state a (source, month) cell shows when its scopes differ: the one that needs a look first.
 _WORST_FIRST = ("failed", "interrupted", "skipped", "not_published", "loaded", "unchanged")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -73,6 +73,8 @@ def ensure_source_limits(settings: Settings) -> dict[str, int]:
     with get_client(sync_client=True) as client:
         for source in settings.sources:
             limit = settings.concurrency(source)
+            if limit is None:
+                continue
             name = source_limit_name(source)
             try:
                 sizes[source] = client.read_global_concurrency_limit_by_name(name).limit
@@ -158,11 +160,16 @@ def child_deployment_available() -> bool:
     return True
 
 
-def run_children(groups: list[tuple[str, str]], force: bool, parent_id: str | None) -> dict[UUID, str]:
-    """Start one `backfill-month` run per (source, month) and wait for all of them.
+def run_children(
+    groups: list[tuple[str, str]],
+    force: bool,
+    parent_id: str | None,
+    on_end: Callable[[str, str, str], None] | None = None,
+) -> dict[UUID, str]:
+    """Start one `backfill-month` run per (source, month), named `<source> <YYYY-MM>`, and wait for all.
 
-    Returns each child's final state name. The idempotency key makes a retried parent find its
-    children instead of starting them twice.
+    Returns each child's final state name; `on_end(source, month, state)` is called as each one ends.
+    The idempotency key makes a retried parent find its children instead of starting them twice.
     """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -170,17 +177,20 @@ def run_children(groups: list[tuple[str, str]], force: bool, parent_id: str | No
     from prefect.deployments import run_deployment
 
     started: list[UUID] = []
+    group_of: dict[UUID, tuple[str, str]] = {}
     for source, month in groups:
         run = run_deployment(
             CHILD_DEPLOYMENT,
             parameters={"source": source, "month": month, "force": force},
             timeout=0,
             as_subflow=True,
-            tags=["tradeflow", f"source:{source}"],
+            flow_run_name=f"{source} {month}",
+            tags=["tradeflow", f"source:{source}", f"month:{month}"],
             idempotency_key=f"{parent_id}:{source}:{month}" if parent_id else None,
         )
         assert isinstance(run, FlowRun)  # called from sync code: the run, not a coroutine
         started.append(run.id)
+        group_of[run.id] = (source, month)
     finals: dict[UUID, str] = {}
     with get_client(sync_client=True) as client:
         while len(finals) < len(started):
@@ -191,8 +201,10 @@ def run_children(groups: list[tuple[str, str]], force: bool, parent_id: str | No
                     flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=chunk)), limit=len(chunk)
                 )
                 for fr in runs:
-                    if fr.state is not None and fr.state.is_final():
+                    if fr.state is not None and fr.state.is_final() and fr.id not in finals:
                         finals[fr.id] = fr.state.name or fr.state.type.value
+                        if on_end is not None:
+                            on_end(*group_of[fr.id], finals[fr.id])
             if len(finals) < len(started):
                 time.sleep(_FINAL_POLL_S)
     return finals

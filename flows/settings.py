@@ -52,9 +52,10 @@ class Settings(BaseSettings):
     http_max_retries: int = Field(4, ge=0)
     http_backoff_s: float = Field(2.0, ge=0)
     http_max_response_bytes: int = Field(200 * 1024 * 1024, gt=0)
-    # Overrides of each publisher's own defaults (its settings model), as JSON objects by source id.
-    min_interval_s: dict[str, float] = Field(default_factory=dict)
-    source_concurrency: dict[str, int] = Field(default_factory=dict)
+    # Per source, as JSON objects by source id; unset: each publisher's own default (its settings model).
+    # Set, they replace those defaults: a source left out has no spacing, or no limit ({} = none at all).
+    min_interval_s: dict[str, float] | None = None
+    source_concurrency: dict[str, int] | None = None
 
     ingest_max_bytes: int = Field(1 << 30, gt=0)  # the largest file `ingest-file` and `parse` take
 
@@ -139,8 +140,8 @@ class Settings(BaseSettings):
         known = publisher_ids()
         for name, table in (
             ("watchlist", self.watchlist),
-            ("min_interval_s", self.min_interval_s),
-            ("source_concurrency", self.source_concurrency),
+            ("min_interval_s", self.min_interval_s or {}),
+            ("source_concurrency", self.source_concurrency or {}),
         ):
             unknown = sorted(set(table) - set(known))
             if unknown:
@@ -185,10 +186,15 @@ class Settings(BaseSettings):
         return self.publisher(source).key()
 
     def min_interval(self, source: str) -> float:
-        return self.min_interval_s.get(source, self.publisher(source).min_interval_s)
+        if self.min_interval_s is None:
+            return self.publisher(source).min_interval_s
+        return self.min_interval_s.get(source, 0.0)
 
-    def concurrency(self, source: str) -> int:
-        return self.source_concurrency.get(source, self.publisher(source).concurrency)
+    def concurrency(self, source: str) -> int | None:
+        """The size of the source's cross-worker limit, or None for no limit."""
+        if self.source_concurrency is None:
+            return self.publisher(source).concurrency
+        return self.source_concurrency.get(source)
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for redaction."""

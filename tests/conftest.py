@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from demo.replay import ReplayServer
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The tests' Prefect runs, and the temporary servers of the CLIs they start, stay out of the user's
+# ~/.prefect: one home per test session (each xdist worker its own).
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="tradeflow-tests-prefect-")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -37,7 +37,7 @@ EXPECTED_ROWS = 6 * 3 + 6 * 3 + 16 * 3 + 2 * 4  # comtrade, kcs, gacc table 4 (1
 
 
 def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, releases: Path) -> None:
-    first = nightly(as_of=dt.date.today())
+    first = nightly(as_of=dt.date.today().isoformat())
     loaded = [o for o in first if o.state == "loaded"]
     assert len(loaded) == 13 and count(engine, "trade_flow") == EXPECTED_ROWS
     changes = str(Artifact.get("tradeflow-nightly-changes").data)  # type: ignore[union-attr]
@@ -45,7 +45,7 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
     assert count(engine, "trade_flow_revision") == 0
 
     before = snapshot(engine)
-    second = nightly(as_of=LATER)
+    second = nightly(as_of=LATER.isoformat())
     assert {o.state for o in second} <= {"unchanged", "not_published"}
     assert {(o.source, o.month) for o in second if o.state == "unchanged"} >= {
         ("kr_customs", "2026-09"),
@@ -63,7 +63,7 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
         ),
         encoding="utf-8",
     )
-    third = nightly(as_of=LATER)
+    third = nightly(as_of=LATER.isoformat())
     revised = [o for o in third if o.revised]
     assert [(o.source, o.month, o.revised) for o in revised] == [("kr_customs", "2026-09", 1)]
     (revision,) = table_rows(engine, "trade_flow_revision")
@@ -82,7 +82,7 @@ def test_one_failing_source_does_not_stop_the_others(
 ) -> None:
     monkeypatch.setenv("TRADEFLOW_US_CENSUS_BASE_URL", f"{replay.url}/gone")
     reset_runtime()
-    state = nightly(as_of=dt.date.today(), return_state=True)
+    state = nightly(as_of=dt.date.today().isoformat(), return_state=True)
     assert state.is_failed()
     rt = runtime()
     statuses = table_rows(rt.engine, "ingest_status", order="source, scope, period")
@@ -144,9 +144,29 @@ def test_backfill_range_and_force(engine: Engine) -> None:
     assert {o.state for o in forced} == {"unchanged"} and count(engine, "trade_flow_revision") == 0
 
 
-def test_backfill_rejects_a_bad_month(env: dict[str, str]) -> None:
-    state = backfill(start_month="2026-13", return_state=True)
-    assert state.is_failed()
+def test_backfill_refuses_what_is_not_a_range_in_words_and_takes_a_stray_newline(
+    env: dict[str, str], engine: Engine
+) -> None:
+    """What a person types in the form: a month that is not one, an end before the start, no source;
+    each ends the run at once, Failed, with one line in words; a trailing newline or spaces are fine."""
+    for asked, message in (
+        (
+            {"start_month": "2026-13"},
+            "start month '2026-13' is not a month: write it as YYYY-MM, e.g. 2026-03",
+        ),
+        ({"start_month": "2026-08", "end_month": "26-09"}, "end month '26-09' is not a month"),
+        (
+            {"start_month": "2026-09", "end_month": "2026-08"},
+            "end month 2026-08 is before start month 2026-09",
+        ),
+        ({"start_month": "2026-08", "sources": []}, "no source chosen"),
+    ):
+        state = backfill(**asked, return_state=True)
+        assert state.is_failed() and message in str(state.message), (asked, state.message)
+        assert "Traceback" not in str(state.message)
+    assert count(engine, "ingest_status") == 0  # refused before any work
+    outcomes = backfill(start_month=" 2026-08\n", end_month="2026-08\n", sources=["kr_customs"])
+    assert [(o.month, o.state) for o in outcomes] == [("2026-08", "loaded")]
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -199,7 +219,7 @@ def test_nightly_and_backfill_at_once_in_two_processes(env: dict[str, str], engi
 
 
 def test_offline_backfill_rebuilds_from_the_archive(env: dict[str, str], tmp_path: Path) -> None:
-    nightly(as_of=dt.date.today())
+    nightly(as_of=dt.date.today().isoformat())
     original = {k: v for k, v in snapshot(runtime().engine).items() if k == "trade_flow"}
     rebuilt_env = {
         **env,

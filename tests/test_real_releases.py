@@ -190,7 +190,10 @@ def test_ingest_file_loads_every_real_payload_with_its_lineage(
     for source, name, expected in DATA_PAYLOADS:
         path = real_releases / name
         result = ingest_file(engine, tmp_path / "data", source, path).result
-        assert (result.rows, result.inserted) == (expected, expected), name
+        if expected == 0:  # a valid answer with no figures (Comtrade's empty result) writes nothing at all
+            assert result is None, name
+            continue
+        assert result is not None and (result.rows, result.inserted) == (expected, expected), name
         release = next(r for r in table_rows(engine, "release") if r["id"] == result.release_id)
         assert release["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert (release["source"], release["scope"], release["bytes"]) == (

@@ -58,6 +58,7 @@ def test_a_signal_stops_the_run_and_leaves_nothing_behind(
 ) -> None:
     with ReplayServer(releases, latency_s=2.0) as slow:  # every call takes 2 s: releases stay in flight
         env = {**os.environ, **rel_env, **slow.base_urls(), "PREFECT_HOME": str(tmp_path / "prefect")}
+        env["TRADEFLOW_HTTP_READ_TIMEOUT_S"] = "30"  # the slow server answers in 2 s: no release fails
         env.pop("PREFECT_API_URL")  # the command starts its own temporary server
         err = (tmp_path / "err.txt").open("w")
         command = [sys.executable, "-m", "flows", "backfill", "--start", MONTHS[0], "--end", MONTHS[-1]]
@@ -65,7 +66,7 @@ def test_a_signal_stops_the_run_and_leaves_nothing_behind(
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 180
         servers: list[int] = []
-        while time.monotonic() < deadline and "[1/" not in (tmp_path / "err.txt").read_text():
+        while time.monotonic() < deadline and "1/6 done: " not in (tmp_path / "err.txt").read_text():
             servers = servers or _servers_of(process.pid)
             assert process.poll() is None, (tmp_path / "err.txt").read_text()[-2000:]
             time.sleep(0.2)
@@ -100,6 +101,9 @@ def test_a_signal_stops_the_run_and_leaves_nothing_behind(
     for release in table_rows(engine, "release"):
         figures = [f for f in table_rows(engine, "trade_flow") if f["first_release_id"] == release["id"]]
         assert len(figures) == release["rows"]
+    import httpx
+
+    assert httpx.get(f"{rel_env['PREFECT_API_URL']}/health").status_code == 200  # the tests' server lives on
     again = run_backfill(SOURCES)
     assert {o.state for o in again} <= {"loaded", "unchanged"}
     assert stored_figures(engine) == expected_figures(releases, SOURCES)

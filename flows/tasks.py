@@ -1,0 +1,61 @@
+"""The release task and the loop that runs a run's releases on the task runner, telling progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.futures import as_completed
+
+from extractors.errors import SourceUnavailable, TransientFetchError
+from flows.planning import Planned
+from flows.progress import Progress, describe, stderr_if_terminal
+from flows.releases import Outcome, ingest_release
+from flows.runtime import runtime
+from flows.scaling import fetch_slot
+from transforms.months import parse_month
+
+
+def retry_only_transient(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Prefect retries a release only when its failure was transient (timeout, reset, 429, 5xx)."""
+    try:
+        state.result()
+    except SourceUnavailable:
+        return False  # the source is down for this run; the next run tries again
+    except TransientFetchError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="ingest-release", task_run_name="{source} {month} {scope}", retry_condition_fn=retry_only_transient
+)
+def ingest_release_task(source: str, month: str, scope: str, force: bool = False) -> Outcome:
+    return ingest_release(
+        runtime(), source, parse_month(month), scope, force, fetch_guard=lambda: fetch_slot(source)
+    )
+
+
+def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome]:
+    """Every planned release as a task, a progress line as each ends."""
+    settings = runtime().settings
+    work = ingest_release_task.with_options(
+        retries=settings.task_retries, retry_delay_seconds=settings.task_retry_delay_s
+    )
+    futures = {work.submit(p.source, p.period.strftime("%Y-%m"), p.scope, force): p for p in planned}
+    progress = Progress(kind, len(futures), logger=get_run_logger(), terminal=stderr_if_terminal())
+    outcomes: list[Outcome] = []
+    for future in as_completed(list(futures)):
+        p = futures[future]
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, Outcome):
+            outcome = result
+        else:  # a transient failure that outlived its retries
+            outcome = Outcome(p.source, p.scope, p.period, "failed", message=runtime().redact(str(result)))
+        outcomes.append(outcome)
+        progress.step(
+            f"{describe(outcome)} ({outcome.scope})" if outcome.state != "skipped" else describe(outcome)
+        )
+    return outcomes
