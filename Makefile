@@ -32,7 +32,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install postgres browser
-	$(BIN)/pytest -q -n 2 --durations=15
+	$(BIN)/pytest -q -n 2 --dist worksteal --durations=15
 
 test: lint typecheck pytest
 

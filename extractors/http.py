@@ -151,7 +151,7 @@ class HttpSession:
                 self._connect_failures[source] = failures
                 if failures >= self.policy.circuit_breaker_failures:
                     raise SourceUnavailable(
-                        f"unreachable: {problem} (the last {failures} connections failed)",
+                        f"unreachable: {problem}; the last {failures} connections failed",
                         attempted=True,
                         **where,
                     ) from None

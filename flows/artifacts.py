@@ -62,7 +62,7 @@ def unreachable(outcomes: list[Outcome]) -> dict[str, str]:
         tripped = [o for o in mine if o.state == "failed" and "unreachable:" in o.message]
         skipped = sum(o.state == "skipped" for o in mine)
         why = (
-            tripped[0].reason.split("unreachable: ", 1)[-1].split(" <", 1)[0]
+            tripped[0].reason.split("unreachable: ", 1)[-1].split(";", 1)[0]
             if tripped
             else "connections failing"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -108,8 +109,16 @@ def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_prefect(args: argparse.Namespace) -> None:
+    """On the command line each release says how it ended in one line; Prefect's own line per task
+    ("Finished in state Completed()") only doubles that, unless asked for with -v."""
+    if not args.verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "WARNING")
+
+
 def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
     _engine(settings).dispose()  # the warehouse reachable and at this code's schema, before any run
+    _quiet_prefect(args)
     from flows import interrupt
     from flows.prefect_api import prefect_api
 
@@ -122,6 +131,7 @@ def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
     _engine(settings).dispose()  # the warehouse reachable and at this code's schema, before any run
+    _quiet_prefect(args)
     from flows import interrupt
     from flows.prefect_api import prefect_api
 

@@ -41,11 +41,14 @@ class Progress:
         if total:
             self._artifact = _create_artifact(kind, total)
 
-    def step(self, what: str) -> None:
+    def step(self, what: str, *, quiet: bool = False) -> None:
+        """One unit ended. `quiet`: counted, but no line of its own (a release never tried because its
+        source is unreachable: the run says that once per source)."""
         with self._lock:
             self.done += 1
             line = f"{self.done}/{self.total} done: {what}"
-            self.logger.info("%s", line)
+            if not quiet:
+                self.logger.info("%s", line)
             if self._artifact is not None:
                 _update_artifact(self._artifact, 100 * self.done / self.total, line)
             if self.terminal is not None:

@@ -47,7 +47,14 @@ def freshness(cells: list[Cell]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for cell in cells:
         entry = out.setdefault(
-            cell.source, {"last_loaded_month": None, "last_checked": None, "last_changed": None, "failed": 0}
+            cell.source,
+            {
+                "last_loaded_month": None,
+                "last_checked": None,
+                "last_changed": None,
+                "failed": 0,
+                "unreachable_since": None,
+            },
         )
         if cell.state in ("loaded", "unchanged") and (entry["last_loaded_month"] or "") < cell.period:
             entry["last_loaded_month"] = cell.period
@@ -56,6 +63,10 @@ def freshness(cells: list[Cell]) -> dict[str, dict[str, Any]]:
         if cell.last_changed and (entry["last_changed"] or "") < cell.last_changed:
             entry["last_changed"] = cell.last_changed
         entry["failed"] += cell.state == "failed"
+        # A release that found its publisher unreachable (flows.releases): since the earliest still on record.
+        if cell.state == "failed" and "unreachable:" in cell.message:
+            since = entry["unreachable_since"]
+            entry["unreachable_since"] = min(since, cell.last_checked) if since else cell.last_checked
     return out
 
 
@@ -90,7 +101,12 @@ def render_status(engine: Engine, fmt: str) -> str:
     )
     for source, f in freshness(cells).items():
         checked, changed = (str(f[k] or "-")[:19].replace("T", " ") for k in ("last_checked", "last_changed"))
+        note = (
+            f"  unreachable since {f['unreachable_since'][:19].replace('T', ' ')}"
+            if f["unreachable_since"]
+            else ""
+        )
         lines.append(
-            f"{source:<13} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}"
+            f"{source:<13} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}{note}"
         )
     return "\n".join(lines) + "\n"

@@ -55,7 +55,5 @@ def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome
         else:  # a transient failure that outlived its retries
             outcome = Outcome(p.source, p.scope, p.period, "failed", message=runtime().redact(str(result)))
         outcomes.append(outcome)
-        progress.step(
-            f"{describe(outcome)} ({outcome.scope})" if outcome.state != "skipped" else describe(outcome)
-        )
+        progress.step(f"{describe(outcome)} ({outcome.scope})", quiet=outcome.state == "skipped")
     return outcomes

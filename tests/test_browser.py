@@ -113,9 +113,10 @@ def ui(tmp_path: Path, releases: Path) -> Iterator[dict[str, Any]]:
                 process.terminate()
             for process in reversed(processes):
                 try:
-                    process.wait(timeout=30)
+                    process.wait(timeout=5)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    process.kill()  # its state is a temporary folder: nothing to shut down cleanly
+                    process.wait()
 
 
 def _wait(ready: Any, seconds: float, what: str) -> None:

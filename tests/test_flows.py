@@ -302,3 +302,50 @@ def test_offline_rebuild_ends_where_the_live_warehouse_did_after_a_reverted_revi
         assert count(rebuilt, "trade_flow_revision") == revised_twice
     finally:
         rebuilt.dispose()
+
+
+def test_an_unreachable_source_is_one_line_and_its_untried_releases_keep_their_state(
+    env: dict[str, str], engine: Engine
+) -> None:
+    """Comtrade refusing every connection over a year of months: the terminal gets one line for it, not
+    two per release; the releases never tried are `skipped` and leave no failed cell; status says since
+    when the source is unreachable."""
+    broken = {
+        **env,
+        "TRADEFLOW_UN_COMTRADE_BASE_URL": "http://127.0.0.1:9",
+        "TRADEFLOW_HTTP_MAX_RETRIES": "0",
+    }
+    result = _cli(
+        broken,
+        "backfill",
+        "--start",
+        "2025-10",
+        "--end",
+        "2026-10",
+        "--source",
+        "un_comtrade",
+        "--source",
+        "kr_customs",
+    )
+    assert result.returncode == 1
+    import re
+
+    failed = [line for line in result.stderr.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1, result.stderr[-3000:]
+    found = re.fullmatch(
+        r"FAILED un_comtrade: unreachable \(connection refused by 127\.0\.0\.1:9\); (\d+) releases not tried",
+        failed[0],
+    )
+    assert found, failed
+    assert sum("un_comtrade" in line for line in result.stderr.splitlines()) <= 8, result.stderr[-3000:]
+    statuses = [
+        s for s in table_rows(engine, "ingest_status", order="source") if s["source"] == "un_comtrade"
+    ]
+    # The releases that found it out failed (up to three connections); the others were never tried (a task
+    # retry of a failed one included) and have no cell of their own.
+    assert {s["state"] for s in statuses} == {"failed"} and 1 <= len(statuses) <= 3
+    assert 13 - len(statuses) <= int(found[1]) <= 12
+    assert all("connection refused by 127.0.0.1:9" in str(s["message"]) for s in statuses)
+    status = _cli(broken, "status")
+    (row,) = [line for line in status.stdout.splitlines() if line.startswith("un_comtrade ")]
+    assert "unreachable since" in row
