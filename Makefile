@@ -6,17 +6,31 @@ STAMP := $(VENV)/.installed-stamp
 
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install test lint typecheck pytest run demo ui bench postgres browser clean
+.PHONY: install lock test lint typecheck pytest run demo ui bench postgres browser clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+# Installs are locked: uv (from PyPI, in a small environment of its own) installs exactly the versions in
+# uv.lock, and refuses when pyproject.toml and uv.lock disagree (`make lock` brings them together).
+UV_VERSION := 0.13.9
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON := $(PYTHON)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --extra dev
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve uv.lock after editing pyproject.toml; `make lock UPGRADE=1` moves every pin to the newest
+# version pyproject allows (then run `make test`, and commit uv.lock).
+lock: | $(UV)
+	$(UV) lock $(if $(UPGRADE),--upgrade,)
+	$(UV) pip compile --quiet --python-version 3.11 $(if $(UPGRADE),--upgrade,) bench/dlt-requirements.in -o bench/dlt-requirements.txt
 
 postgres:
 	@bash scripts/ensure-postgres.sh
@@ -49,9 +63,9 @@ run: install
 # dlt (the peer the benchmark compares against) lives in its own virtualenv: it and Prefect pin
 # different versions of shared libraries.
 DLT_VENV := .venv-dlt
-$(DLT_VENV)/bin/python:
+$(DLT_VENV)/bin/python: bench/dlt-requirements.txt | $(UV)
 	$(PYTHON) -m venv $(DLT_VENV)
-	$(DLT_VENV)/bin/python -m pip install --quiet "dlt[postgres,sqlalchemy]==1.31.0" pyarrow pandas
+	$(UV) pip sync --python $(DLT_VENV)/bin/python bench/dlt-requirements.txt
 
 bench: install postgres $(DLT_VENV)/bin/python
 	$(BIN)/python -m bench.run
@@ -65,4 +79,4 @@ ui: install
 	$(BIN)/python -m demo.ui
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(UV_VENV) .mypy_cache .ruff_cache .pytest_cache
