@@ -21,7 +21,7 @@ $(UV):
 	$(UV_VENV)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --extra dev
+	$(UV) sync --locked --extra dev --compile-bytecode
 	touch $(STAMP)
 
 install: $(STAMP)
