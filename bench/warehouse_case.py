@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bench.memory import peak_rss_mb
 from bench.workloads import canonical_rows, change_values
-from warehouse.bulk import insert_figures, prepared_rows
+from warehouse.bulk import insert_figures
 from warehouse.connections import utcnow
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
@@ -58,8 +58,8 @@ def floor(db_url: str, rows: int) -> float:
             "INSERT INTO release (source, scope, period, url, fetched_at, sha256, bytes, rows) VALUES "
             "('floor', 'floor', '2025-01-01', 'floor', CURRENT_TIMESTAMP, 'x', 0, 0) RETURNING id"
         ).scalar_one()
-        rows_in = prepared_rows(frame, dialect, np.zeros(len(frame), dtype=np.int64))
-        insert_figures(conn, "floor_flow", rows_in, rid, now, ignore_conflicts=dialect == "sqlite")
+        hashes = np.zeros(len(frame), dtype=np.int64)
+        insert_figures(conn, "floor_flow", frame, hashes, rid, now, ignore_conflicts=dialect == "sqlite")
     elapsed = time.perf_counter() - start
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM floor_flow")).scalar_one() == rows

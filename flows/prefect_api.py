@@ -5,7 +5,8 @@ Prefect starts a temporary server by itself when PREFECT_API_URL is unset, but (
 server is a plain child process: Ctrl-C in a terminal reaches it too, and a `kill -9` of the command
 leaves it running under init, ~230 MB each. This one runs in a session of its own (a terminal's Ctrl-C
 reaches only tradeflow, which stops it last), and the kernel sends it SIGTERM when tradeflow dies, however
-it dies (Linux's PR_SET_PDEATHSIG).
+it dies (Linux's PR_SET_PDEATHSIG). Its own output goes to `temporary-server.log` in PREFECT_HOME, not
+the terminal: a server stopped while it answers a request logs a traceback that is not the user's concern.
 """
 
 from __future__ import annotations
@@ -50,12 +51,27 @@ class TemporaryServer:
         self.port = _free_port()
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_path: Path | None = None
+
+    def _log_tail(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        errors = [line for line in lines if "| ERROR" in line]
+        if errors:  # the first error is the cause; what follows is the shutdown it set off
+            return f"; its log ({self.log_path}) says: {errors[0].split(' - ', 1)[-1]}"
+        return f"; its log ({self.log_path}) ends: {lines[-1]}" if lines else ""
 
     def start(self) -> None:
         import prefect
+        from prefect.settings import PREFECT_HOME
 
+        home = Path(PREFECT_HOME.value()).expanduser()
+        home.mkdir(parents=True, exist_ok=True)
+        self.log_path = home / "temporary-server.log"
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
         env.pop("PREFECT_API_URL", None)
+        log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -75,15 +91,19 @@ class TemporaryServer:
                 "on",
             ],
             env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
+        log.close()  # the child holds its own copy
         deadline = time.monotonic() + self.startup_timeout_s
         with httpx.Client() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    raise RuntimeError(
+                    raise ServerNotStarted(
                         f"the temporary Prefect server exited with code {self.process.returncode}"
+                        + self._log_tail()
                     )
                 try:
                     if client.get(f"{self.api_url}/health", timeout=2).status_code == 200:
@@ -95,6 +115,7 @@ class TemporaryServer:
         raise ServerNotStarted(
             f"the temporary Prefect server did not start in {self.startup_timeout_s:g} s "
             "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS); or set PREFECT_API_URL to a running server"
+            + self._log_tail()
         )
 
     def stop(self) -> None:

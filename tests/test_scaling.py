@@ -214,3 +214,20 @@ def test_processes_archiving_the_same_release_at_once_all_succeed(tmp_path: Path
             read_manifest(fetches[0].manifest.path).payloads()[0].content == b"<html>same bytes</html>" * 1000
         )
     assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_failed_archive_write_leaves_no_part_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails half-way (a full disk, an interrupt) removes its temporary file."""
+    import datetime as dt
+
+    from extractors.base import Payload
+    from flows import archive
+
+    def full_disk(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+    payload = Payload("cn_customs", b"<html>bytes</html>", "http://x/1", "html")
+    with pytest.raises(OSError, match="No space left"):
+        archive.archive_release(tmp_path, "cn_customs", "table4:USD", dt.date(2026, 9, 1), [payload])
+    assert not list(tmp_path.rglob("*.part"))

@@ -10,19 +10,82 @@ import pandas as pd
 
 from transforms.schema import CANONICAL_COLUMNS, SchemaError, validate_canonical
 
+# How each canonical column is typed when read (text otherwise: "0101" keeps its leading zero).
+_TYPES = {"value": "float64", "net_weight_kg": "float64", "quantity": "float64", "period_months": "int64"}
+_NULLABLE_TEXT = ("quantity_unit",)  # an empty cell is no unit; an empty valuation or name is ""
+
 
 def parse_canonical_csv(data: bytes, origin: str) -> pd.DataFrame:
-    """Read canonical CSV bytes (header = the canonical columns) into a validated frame."""
+    """Read canonical CSV bytes (header = the canonical columns) into a validated frame.
+
+    Read by pyarrow's CSV reader with each column typed as the contract says, in C++: 200,000 rows in a
+    fraction of the time pandas took reading every column as text and converting it value by value.
+    A file that does not read that way (a number that is not one, a month that is not a date) is read
+    again as text, so the contract check can say which column and rows are wrong.
+    """
+    _check_header(data, origin)
+    try:
+        return validate_canonical(_typed_read(data))
+    except (ValueError, TypeError, LookupError):  # pyarrow's ArrowInvalid is a ValueError
+        pass
     try:
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SchemaError("file", f"{origin}: not a readable CSV ({exc})") from exc
-    unknown = [c for c in frame.columns if c not in CANONICAL_COLUMNS]
-    if unknown:
-        quoted = str(unknown[0])[:200] + ("..." if len(str(unknown[0])) > 200 else "")
-        raise SchemaError(quoted, f"{origin}: not a canonical column; expected {list(CANONICAL_COLUMNS)}")
-    # Codes are text: "0101" must keep its leading zero, so every column is read as a string first.
     return validate_canonical(frame)
+
+
+def _check_header(data: bytes, origin: str) -> None:
+    first = data[: data.find(b"\n") if b"\n" in data[:1_000_000] else 1_000_000].decode("utf-8", "replace")
+    names = [name.strip().strip('"') for name in first.rstrip("\r").split(",")]
+    unknown = [name for name in names if name not in CANONICAL_COLUMNS]
+    if unknown:
+        quoted = unknown[0][:200] + ("..." if len(unknown[0]) > 200 else "")
+        raise SchemaError(quoted, f"{origin}: not a canonical column; expected {list(CANONICAL_COLUMNS)}")
+
+
+def _typed_read(data: bytes) -> pd.DataFrame:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pa_csv
+
+    types = {c: pa.string() for c in CANONICAL_COLUMNS}
+    types |= {c: pa.float64() if t == "float64" else pa.int64() for c, t in _TYPES.items()}
+    types |= {"period": pa.date32(), "provisional": pa.bool_()}
+    table = pa_csv.read_csv(
+        pa.py_buffer(data),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=types,
+            strings_can_be_null=False,
+            null_values=[""],
+            true_values=["true", "True", "TRUE", "1", "t", "yes"],
+            false_values=["false", "False", "FALSE", "0", "f", "no", ""],
+        ),
+    )
+    columns: dict[str, Any] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if name == "period":  # a handful of distinct months: each made a date once
+            encoded = pc.dictionary_encode(column).combine_chunks()
+            dates = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+            indices = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()
+            columns[name] = dates[indices]
+        elif name in _NULLABLE_TEXT:
+            values = column.to_numpy(zero_copy_only=False).astype(object)
+            values[values == ""] = None
+            columns[name] = values
+        elif name == "provisional":
+            columns[name] = column.fill_null(False).to_numpy(zero_copy_only=False)
+        else:
+            columns[name] = column.to_numpy(zero_copy_only=False)
+    frame = pd.DataFrame({c: columns[c] for c in table.column_names}, copy=False)
+    for name in table.column_names:
+        if types[name] == pa.string():
+            frame[name] = pd.Series(
+                columns[name], dtype=object
+            )  # Python text, as every normaliser hands over
+    return frame
 
 
 def _plain(value: Any) -> Any:

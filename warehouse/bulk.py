@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -68,10 +69,19 @@ def key_order(frame: pd.DataFrame) -> np.ndarray:
 
 
 def prepared_rows(
-    frame: pd.DataFrame, dialect: str, hashes: np.ndarray, order: np.ndarray | None = None
+    frame: pd.DataFrame,
+    dialect: str,
+    hashes: np.ndarray,
+    order: np.ndarray | None = None,
+    *,
+    tail: tuple[Any, ...] = (),
+    repeat_value: bool = False,
 ) -> Iterator[tuple[Any, ...]]:
     """The frame as driver-ready tuples, converted column by column (not value by value): NaN -> None,
-    and on SQLite dates as ISO text and booleans as 0/1. `order`: row positions to emit them in.
+    and on SQLite dates as ISO text and booleans as 0/1, then the row hash. `order`: row positions to emit
+    them in; `repeat_value`: the value once more after the hash (a new figure's first value); `tail`:
+    constants that end every row (release ids, timestamps), zipped in with the columns rather than
+    added to each tuple afterwards (which cost as much again as making them).
 
     Converted a slice of rows at a time, lazily: the first rows reach the database while the rest are
     still being converted (PostgreSQL works on them meanwhile), and a release is never held twice.
@@ -97,7 +107,10 @@ def prepared_rows(
                 values = series.tolist()
             columns.append(values)
         columns.append(hashes[taken].tolist())
-        yield from zip(*columns, strict=True)
+        if repeat_value:
+            columns.append(columns[CANONICAL_COLUMNS.index("value")])
+        constants = [repeat(value, len(taken)) for value in tail]
+        yield from zip(*columns, *constants, strict=True)
 
 
 def driver(conn: Connection) -> Any:
@@ -164,23 +177,26 @@ _FIGURE_PG_TYPES = [
 def insert_figures(
     conn: Connection,
     table: str,
-    rows: Iterable[tuple[Any, ...]],
+    frame: pd.DataFrame,
+    hashes: np.ndarray,
     release_id: int,
     now: dt.datetime,
     *,
+    order: np.ndarray | None = None,
     ignore_conflicts: bool = False,
 ) -> None:
-    """Prepared rows (see prepared_rows) as new figures of `table`: one binary COPY on PostgreSQL, one
-    executemany on SQLite. The first load of a source uses it on trade_flow; bench/ on its floor table."""
-    value_at = CANONICAL_COLUMNS.index("value")
-    full = ((*row, row[value_at], release_id, release_id, now, now) for row in rows)  # row ends with row_hash
-    if conn.dialect.name == "postgresql":
-        copy_rows(conn, table, list(FIGURE_COLUMNS), _FIGURE_PG_TYPES, full)
+    """The frame's rows as new figures of `table`: one binary COPY on PostgreSQL, one executemany on
+    SQLite. The first load of a source uses it on trade_flow; bench/ on its floor table."""
+    dialect = conn.dialect.name
+    stamp: Any = now if dialect == "postgresql" else now.isoformat(sep=" ")
+    rows = prepared_rows(
+        frame, dialect, hashes, order, repeat_value=True, tail=(release_id, release_id, stamp, stamp)
+    )
+    if dialect == "postgresql":
+        copy_rows(conn, table, list(FIGURE_COLUMNS), _FIGURE_PG_TYPES, rows)
         return
     marks = ", ".join("?" for _ in FIGURE_COLUMNS)
-    stamp = now.isoformat(sep=" ")
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     driver(conn).executemany(
-        f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}) VALUES ({marks}){conflict}",
-        ((*r[:-2], stamp, stamp) for r in full),
+        f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}) VALUES ({marks}){conflict}", rows
     )

@@ -151,8 +151,9 @@ def upsert_release(
         if not canonical.empty:
             dialect = conn.dialect.name
             if source_is_empty(conn, sources):
-                rows = prepared_rows(canonical, dialect, hashes, key_order(canonical))
-                insert_figures(conn, "trade_flow", rows, release_id, now)
+                insert_figures(
+                    conn, "trade_flow", canonical, hashes, release_id, now, order=key_order(canonical)
+                )
                 inserted = len(canonical)
             else:
                 stored, without_hash = stored_row_hashes(conn, sources, sorted(set(canonical["period"])))

@@ -63,7 +63,10 @@ def test_a_signal_stops_the_run_and_leaves_nothing_behind(
         err = (tmp_path / "err.txt").open("w")
         command = [sys.executable, "-m", "flows", "backfill", "--start", MONTHS[0], "--end", MONTHS[-1]]
         command += [arg for source in SOURCES for arg in ("--source", source)]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        # Its own process group, as a shell gives a command: Ctrl-C in a terminal signals the whole group.
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+        )
         deadline = time.monotonic() + 180
         servers: list[int] = []
         while time.monotonic() < deadline and "1/6 done: " not in (tmp_path / "err.txt").read_text():
@@ -72,7 +75,10 @@ def test_a_signal_stops_the_run_and_leaves_nothing_behind(
             time.sleep(0.2)
         assert servers, "the command started no temporary Prefect server of its own"
         sent_at = time.monotonic()
-        process.send_signal(sent)
+        if sent == signal.SIGINT:
+            os.killpg(process.pid, sent)  # as a terminal's Ctrl-C: to every process of the group
+        else:
+            process.send_signal(sent)
         code = process.wait(timeout=60)
         stopped_in = time.monotonic() - sent_at
         err.close()
