@@ -147,8 +147,9 @@ class HttpSession:
         except requests.ConnectionError as exc:
             problem = redact_text(connection_problem(exc, prepared.url or ""), self.secrets)
             if not isinstance(exc, requests.ReadTimeout):
-                failures = self._connect_failures.get(source, 0) + 1
-                self._connect_failures[source] = failures
+                with self._locks_guard:  # releases of one source fail side by side: count each once
+                    failures = self._connect_failures.get(source, 0) + 1
+                    self._connect_failures[source] = failures
                 if failures >= self.policy.circuit_breaker_failures:
                     raise SourceUnavailable(
                         f"unreachable: {problem}; the last {failures} connections failed",

@@ -12,11 +12,16 @@ from flows.prefect_api import ServerNotStarted, TemporaryServer
 
 
 def test_a_server_that_cannot_start_says_why_and_where_its_log_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    from prefect.settings import PREFECT_HOME, temporary_settings
+
+    # Prefect's settings, not the environment: a test session that already read its settings keeps them.
     server = TemporaryServer(startup_timeout_s=60)
-    with socket.socket() as taken:  # another program holds the port the server was given
+    with (
+        temporary_settings({PREFECT_HOME: str(tmp_path / "prefect")}),
+        socket.socket() as taken,  # another program holds the port the server was given
+    ):
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", server.port))
         taken.listen()

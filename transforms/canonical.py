@@ -67,7 +67,7 @@ def _typed_read(data: bytes) -> pd.DataFrame:
     for name in table.column_names:
         column = table.column(name)
         if name == "period":  # a handful of distinct months: each made a date once
-            encoded = pc.dictionary_encode(column).combine_chunks()
+            encoded = pc.dictionary_encode(column.combine_chunks())  # combined first: a file may have no rows
             dates = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
             indices = encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()
             columns[name] = dates[indices]

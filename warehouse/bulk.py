@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from transforms.schema import CANONICAL_COLUMNS
 from warehouse.models import TRADE_FLOW_KEY
@@ -120,14 +122,27 @@ def driver(conn: Connection) -> Any:
     return raw
 
 
+@contextmanager
+def driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """A driver's error as SQLAlchemy's: statements run on the DB-API connection bypass SQLAlchemy, and
+    the rest of tradeflow (warehouse.errors, the CLI) knows a database failure by SQLAlchemy's classes."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+
+
 def copy_rows(
     conn: Connection, table: str, columns: list[str], types: list[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
     """PostgreSQL: binary COPY, the fastest way in."""
     raw = driver(conn)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
     with (
+        driver_errors(conn, statement),
         raw.cursor() as cur,
-        cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy,
+        cur.copy(statement) as copy,
     ):
         copy.set_types(types)
         for row in rows:
@@ -150,8 +165,9 @@ def stage_rows(conn: Connection, rows: Iterable[tuple[Any, ...]]) -> None:
         conn.exec_driver_sql(f"ANALYZE {STAGE}")
     else:
         marks = ", ".join("?" for _ in columns)
-        raw = driver(conn)
-        raw.executemany(f"INSERT INTO temp.{STAGE} ({cols}) VALUES ({marks})", rows)
+        statement = f"INSERT INTO temp.{STAGE} ({cols}) VALUES ({marks})"
+        with driver_errors(conn, statement):
+            driver(conn).executemany(statement, rows)
 
 
 FIGURE_COLUMNS = (
@@ -197,6 +213,6 @@ def insert_figures(
         return
     marks = ", ".join("?" for _ in FIGURE_COLUMNS)
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    driver(conn).executemany(
-        f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}) VALUES ({marks}){conflict}", rows
-    )
+    statement = f"INSERT INTO {table} ({', '.join(FIGURE_COLUMNS)}) VALUES ({marks}){conflict}"
+    with driver_errors(conn, statement):
+        driver(conn).executemany(statement, rows)

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from transforms.schema import CANONICAL_COLUMNS, KEY_COLUMNS, MEASURE_COLUMNS
-from warehouse.bulk import CHANGED, STAGE, driver
+from warehouse.bulk import CHANGED, STAGE, driver, driver_errors
 
 
 def source_is_empty(conn: Connection, sources: list[str]) -> bool:
@@ -46,14 +46,16 @@ def stored_row_hashes(
             sources=", ".join(["%s"] * len(sources)),
             periods=", ".join(["%s"] * len(periods)),
         )
-        with raw.cursor(binary=True) as cur:
+        with driver_errors(conn, query), raw.cursor(binary=True) as cur:
             packed, missing = cur.execute(query, [*sources, *periods]).fetchone()
         return np.frombuffer(packed or b"", dtype=">i8").astype(np.int64), int(missing)
     query = _ROW_HASH_QUERY.format(
         columns="row_hash", sources=", ".join("?" * len(sources)), periods=", ".join("?" * len(periods))
     )
-    rows = raw.execute(query + " AND row_hash IS NOT NULL", [*sources, *(p.isoformat() for p in periods)])
-    return np.array(rows.fetchall(), dtype=np.int64).reshape(-1), None  # SQLite: counting would cost a pass
+    query += " AND row_hash IS NOT NULL"
+    with driver_errors(conn, query):
+        hashes = raw.execute(query, [*sources, *(p.isoformat() for p in periods)]).fetchall()
+    return np.array(hashes, dtype=np.int64).reshape(-1), None  # SQLite: counting would cost a pass
 
 
 def _differs(dialect: str, left: str, right: str) -> str:
