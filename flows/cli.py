@@ -66,6 +66,7 @@ def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
     from extractors.errors import TradeflowError
     from flows.local import ingest_file
     from transforms.schema import SchemaError
+    from warehouse.status import warnings_of
 
     engine = _engine(settings)
     failures = 0
@@ -85,6 +86,8 @@ def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
             f"{r.state:<9} {args.source} {path.name}: {r.rows} rows, {r.inserted} new, {r.revised} revised, "
             f"release {r.release_id}"
         )
+        for warning in warnings_of(r.message):
+            print(f"{'':<9} warning: {warning}")
     return 1 if failures else 0
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from extractors import get_publisher
 from extractors.base import Payload
 from flows.archive import archive_payload
+from flows.checks import ReleaseCheck, logged_warnings
 from flows.parsing import payload_rows
 from transforms.canonical import parse_canonical_csv
 from transforms.schema import empty_canonical, validate_canonical
@@ -70,7 +71,8 @@ def ingest_file(
     """Parse, archive and upsert one local file as one release, with its lineage. A file with no figures
     (a header-only CSV) writes nothing at all."""
     payload = payload_from_file(source, path, max_bytes)
-    rows = canonical_rows(source, payload)
+    with logged_warnings() as warnings:
+        rows = canonical_rows(source, payload)
     if rows.empty:
         return FileLoad(path=path, result=None)
     # The release is filed under the latest month it covers (a March page also carries January-March).
@@ -86,4 +88,5 @@ def ingest_file(
         fetched_at=payload.fetched_at,
         raw_path=str(archived),
     )
-    return FileLoad(path=path, result=upsert_release(engine, rows, info))
+    checks = ReleaseCheck(rows, warnings)
+    return FileLoad(path=path, result=upsert_release(engine, rows, info, checks=checks))

@@ -20,10 +20,12 @@ BAR_WIDTH = 30
 def describe(outcome: Outcome) -> str:
     """One outcome in a few words: "kr_customs 2026-03 loaded, 120 figures, 3 revised"."""
     head = f"{outcome.source} {outcome.month}"
+    warned = "".join(f"; warning: {w}" for w in outcome.warnings)
     if outcome.state == "loaded":
-        return f"{head} loaded, {outcome.rows} figures, {outcome.inserted} new, {outcome.revised} revised"
+        figures = f"{outcome.rows} figures, {outcome.inserted} new, {outcome.revised} revised"
+        return f"{head} loaded, {figures}{warned}"
     if outcome.state in ("unchanged", "not_published", "skipped"):
-        return f"{head} {outcome.state.replace('_', ' ')}"
+        return f"{head} {outcome.state.replace('_', ' ')}{warned}"
     return f"{head} {outcome.state}: {outcome.message}"
 
 

@@ -21,12 +21,20 @@ from extractors import get_publisher
 from extractors.base import Payload
 from extractors.errors import NotPublished, SourceUnavailable, TradeflowError, TransientFetchError
 from flows.archive import archive_release, archived_fetches, release_sha256
+from flows.checks import ReleaseCheck, logged_warnings
 from flows.parsing import release_digest, release_rows, unmapped_areas
 from flows.planning import Planned
 from flows.runtime import Runtime
 from warehouse.engine import is_sqlite
 from warehouse.errors import describe
-from warehouse.status import read_cell, record_status, record_statuses, release_counts
+from warehouse.status import (
+    carried_warnings,
+    read_cell,
+    record_status,
+    record_statuses,
+    release_counts,
+    warnings_of,
+)
 from warehouse.upsert import ReleaseInfo, UpsertResult, upsert_release
 
 log = logging.getLogger("tradeflow.flows")
@@ -59,10 +67,17 @@ class Outcome:
             text = text.removeprefix(prefix)
         return text
 
+    @property
+    def warnings(self) -> list[str]:
+        """What its reading or its checks found wrong with a stored release (`flows.checks`)."""
+        return warnings_of(self.message)
+
     def line(self) -> str:
         detail = (
             f"{self.rows} rows, {self.inserted} new, {self.revised} revised" if self.rows else self.reason
         )
+        if self.rows and self.warnings:
+            detail += "".join(f"; warning: {w}" for w in self.warnings)
         return f"{self.source} {self.month} {self.scope}: {self.state} ({detail})"
 
 
@@ -70,13 +85,15 @@ class _WarehouseDown(Exception):
     """Another release of this run found the warehouse unable to take writes: this one does not wait."""
 
 
-def _upsert(rt: Runtime, rows: pd.DataFrame, info: ReleaseInfo, note: str) -> UpsertResult:
+def _upsert(
+    rt: Runtime, rows: pd.DataFrame, info: ReleaseInfo, note: str, checks: ReleaseCheck
+) -> UpsertResult:
     with rt.write_lock if is_sqlite(rt.engine) else nullcontext():
         # SQLite: one writer per process; BEGIN IMMEDIATE queues other processes. Releases queued here
         # behind one that found the file locked past the busy timeout fail at once, not one by one.
         if rt.warehouse_down:
             raise _WarehouseDown(rt.warehouse_down)
-        return upsert_release(rt.engine, rows, info, note=note)
+        return upsert_release(rt.engine, rows, info, note=note, checks=checks)
 
 
 def load_payloads(
@@ -94,12 +111,13 @@ def load_payloads(
     digest = release_digest(publisher, payloads)
     last = read_cell(rt.engine, source, scope, period)
     if not force and last is not None and last.payload_digest == digest and last.state in LOADED_STATES:
-        message = "payload identical to the last one loaded"
+        message = "payload identical to the last one loaded" + carried_warnings(last.message)
         record_status(
             rt.engine, source=source, scope=scope, period=period, state="unchanged", message=message
         )
         return Outcome(source, scope, period, "unchanged", message=message)
-    rows = release_rows(publisher, payloads, period)
+    with logged_warnings() as warnings:
+        rows = release_rows(publisher, payloads, period)
     if rows.empty:
         message = "the publisher's answer holds no figures for this month yet"
         record_status(
@@ -122,8 +140,8 @@ def load_payloads(
     note = f"; kept unmapped area codes: {', '.join(unmapped)}" if unmapped else ""
     if unmapped:
         log.warning("%s %s %s: kept unmapped area codes %s", source, f"{period:%Y-%m}", scope, unmapped)
-    result = _upsert(rt, rows, info, note)
-    message = f"{result.inserted} new, {result.revised} revised{note}"
+    result = _upsert(rt, rows, info, note, ReleaseCheck(rows, warnings))
+    message = result.message
     return Outcome(
         source,
         scope,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from warehouse.status import read_status
+from warehouse.status import read_status, warnings_of
 
 STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F", "interrupted": "I"}
 
@@ -54,8 +54,10 @@ def freshness(cells: list[Cell]) -> dict[str, dict[str, Any]]:
                 "last_changed": None,
                 "failed": 0,
                 "unreachable_since": None,
+                "warnings": 0,
             },
         )
+        entry["warnings"] += bool(warnings_of(cell.message))
         if cell.state in ("loaded", "unchanged") and (entry["last_loaded_month"] or "") < cell.period:
             entry["last_loaded_month"] = cell.period
         if (entry["last_checked"] or "") < cell.last_checked:
@@ -109,4 +111,9 @@ def render_status(engine: Engine, fmt: str) -> str:
         lines.append(
             f"{source:<13} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}{note}"
         )
+    warned = [c for c in cells if warnings_of(c.message)]
+    if warned:
+        lines += ["", f"stored with warnings ({len(warned)}):"]
+        for cell in warned:
+            lines += [f"  {cell.source} {cell.period} {cell.scope}: {w}" for w in warnings_of(cell.message)]
     return "\n".join(lines) + "\n"

@@ -310,13 +310,94 @@ def test_gacc_unit_line_that_disagrees_with_the_title_is_refused() -> None:
         rows("cn_customs", payload("cn_customs", content=body))
 
 
-def test_gacc_header_month_other_than_the_title_month_title_wins(caplog: pytest.LogCaptureFixture) -> None:
-    text = (FIX / "cn_customs/table4_by_country_2026-02_usd.html").read_text(encoding="utf-8")
-    text = text.replace("<td><b>2</b></td>", "<td><b>3</b></td>").replace("1- to-2", "1- to-3")
-    with caplog.at_level(logging.WARNING):
-        out = rows("cn_customs", payload("cn_customs", content=text.encode()))
-    assert "the title wins" in caplog.text
-    assert set(out["period"]) == {dt.date(2026, 1, 1), dt.date(2026, 2, 1)}
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["partner", "commodity_code", "flow", "period_months"]).reset_index(drop=True)
+
+
+# How GACC has typed its headers on real pages (issue 19): each must read as the clean page does.
+TABLE4_TYPINGS = {
+    "cumulative without spaces": (b"<b>1- to-2</b>", b"<b>1-to-2</b>"),
+    "cumulative as 1-2 Total": (b"<b>1- to-2</b>", b"<b>1-2 Total</b>"),
+    "cumulative run together": (b"<b>1- to-2</b>", b"<b>1to2</b>"),
+    "space inside the month": (b"<td><b>2</b></td>", b"<td><b> 2 </b></td>"),
+    "flow words run together": (b"<b>Export &amp; Import</b>", b"<b>Export&amp;Import</b>"),
+    "flow words spelt out, upper case": (b"<b>Export &amp; Import</b>", b"<b>EXPORT AND IMPORT</b>"),
+    "a word split": (
+        b"<td><b>Export</b></td><td><b>Export</b></td>",
+        b"<td><b>Ex port</b></td><td><b>Export</b></td>",
+    ),
+    "year-on-year run together": (b"Year-on-Year (\xc2\xb1%)", b"Yearon-Year(\xc2\xb1 %)"),
+    "label words run together": (b"<b>Import Source</b>", b"<b>ImportSource</b>"),
+}
+
+
+@pytest.mark.parametrize("typing", TABLE4_TYPINGS.values(), ids=TABLE4_TYPINGS.keys())
+def test_gacc_table4_headers_are_read_for_their_meaning(typing: tuple[bytes, bytes]) -> None:
+    clean = _page()
+    assert typing[0] in clean
+    typed = clean.replace(*typing)
+    expected = rows("cn_customs", payload("cn_customs", content=clean))
+    pd.testing.assert_frame_equal(
+        _sorted(rows("cn_customs", payload("cn_customs", content=typed))), _sorted(expected)
+    )
+
+
+def test_gacc_table5_headers_as_typed_read_as_the_clean_page() -> None:
+    """A space inside the year ("1-6 Total, 202 4"), no space before "Total", "Yearon -Year", "Quan tity",
+    "VALUE", "Com modity": the same figures as the cleanly typed page."""
+    clean = rows("cn_customs", payload("cn_customs", "cn_customs/table5_major_exports_2025-06_usd.html"))
+    typed = rows(
+        "cn_customs", payload("cn_customs", "cn_customs/table5_major_exports_2025-06_usd_typed.html")
+    )
+    pd.testing.assert_frame_equal(_sorted(typed), _sorted(clean))
+    ic = clean[clean["commodity_code"] == "electronic_integrated_circuits"].set_index("period_months")
+    assert (ic.loc[6, "value"], ic.loc[6, "quantity"]) == (13_021_900_000, 15_640_000_000)
+    assert (ic.loc[1, "value"], ic.loc[1, "period"]) == (2_313_100_000, dt.date(2025, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"<td>Value</td>", b"<td>Weight</td>"),  # a renamed measure
+        (
+            b"<td>Quantity</td><td>Value</td><td>Quantity</td>",
+            b"<td>Quantity</td><td>Value</td><td>Value</td>",
+        ),
+        (b">1-6 Total<", b">1-6 Average<"),  # still a cumulative by its numbers: two of them is refused
+    ],
+    ids=["renamed measure", "measure moved", "two cumulative columns"],
+)
+def test_gacc_header_whose_meaning_differs_is_refused(old: bytes, new: bytes) -> None:
+    body = (FIX / "cn_customs/table5_major_exports_2025-06_usd.html").read_bytes()
+    assert old in body
+    with pytest.raises(ParseError, match="not a known column"):
+        rows("cn_customs", payload("cn_customs", content=body.replace(old, new, 1)))
+
+
+def test_gacc_header_month_other_than_the_title_month_the_title_decides(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """As GACC once published it: a June page whose headers say "5" and "1- to-5"."""
+    body = (FIX / "cn_customs/table4_by_country_2025-06_usd_headers_name_may.html").read_bytes()
+    linked = Payload("cn_customs", body, "https://gacc.test/june.html", "html", period=dt.date(2025, 6, 1))
+    with caplog.at_level(logging.WARNING, logger="tradeflow.extractors"):
+        out = rows("cn_customs", linked)
+    assert caplog.messages == [
+        "column headers name month 5 but the title and the index link name June 2025: stored as June "
+        "(the title decides) <https://gacc.test/june.html>"
+    ]
+    korea = out[out["partner"] == "KOR"].set_index(["flow", "period", "period_months"])["value"]
+    assert korea[("export", dt.date(2025, 6, 1), 1)] == 12_720_000_000
+    assert korea[("export", dt.date(2025, 1, 1), 6)] == 72_880_000_000
+
+
+def test_gacc_title_and_index_link_that_disagree_are_refused() -> None:
+    body = (FIX / "cn_customs/table4_by_country_2025-05_usd.html").read_bytes()
+    linked = Payload("cn_customs", body, "https://gacc.test/june.html", "html", period=dt.date(2025, 6, 1))
+    with pytest.raises(
+        ParseError, match="the title names May 2025 but the index links the page as June 2025"
+    ):
+        rows("cn_customs", linked)
 
 
 def test_gacc_image_only_page_is_an_error_not_zero_rows() -> None:

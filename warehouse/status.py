@@ -10,6 +10,21 @@ from sqlalchemy import Connection, Engine, text
 
 from warehouse.connections import utcnow, write_connection
 
+# A status message carries a release's warnings after its counts: "12 new, 0 revised, 3 unchanged;
+# warning: ...; warning: ..." (flows.checks).
+WARNING_MARK = "; warning: "
+
+
+def warnings_of(message: str) -> list[str]:
+    """A status message's warnings, one string each."""
+    return message.split(WARNING_MARK)[1:]
+
+
+def carried_warnings(message: str) -> str:
+    """The warnings of a status message, as a tail to keep on the next message of the same release."""
+    _, mark, rest = message.partition(WARNING_MARK)
+    return mark + rest
+
 
 def write_status(
     conn: Connection,

@@ -54,6 +54,7 @@ class UpsertResult:
     rows: int
     inserted: int
     revised: int
+    message: str = ""  # as written to the release's status
 
     @property
     def unchanged(self) -> int:
@@ -133,9 +134,12 @@ def upsert_release(
     *,
     before_commit: Callable[[Connection], None] | None = None,
     note: str = "",
+    checks: Callable[[Connection], str] | None = None,
 ) -> UpsertResult:
     """Load one release atomically. Raises SchemaError (nothing written) for a frame that breaks the contract.
 
+    `checks` runs under the source's lock before the figures are written, so it sees every release of the
+    source stored before this one and none half-written; what it returns is added to the status message.
     `before_commit` runs inside the transaction after every write; tests use it to inject a failure.
     """
     canonical = validate_canonical(frame)
@@ -144,6 +148,8 @@ def upsert_release(
     with write_connection(engine) as conn, conn.begin():
         sources = canonical["source"].unique().tolist()
         _lock_sources(conn, [info.source, *sources])
+        if checks is not None:
+            note += checks(conn)
         release_id = _find_release(conn, info)
         if release_id is None:
             release_id = _insert_release(conn, info, len(canonical))
@@ -164,6 +170,7 @@ def upsert_release(
                     stage_rows(conn, prepared_rows(canonical[fresh], dialect, hashes[fresh]))
                     inserted, revised = merge_staged(conn, release_id, now, backfill=without_hash != 0)
         changed = bool(inserted or revised)
+        message = f"{inserted} new, {revised} revised, {len(canonical) - inserted - revised} unchanged{note}"
         write_status(
             conn,
             source=info.source,
@@ -173,7 +180,7 @@ def upsert_release(
             now=now,
             changed=changed,
             rows=len(canonical),
-            message=f"{inserted} new, {revised} revised, {len(canonical) - inserted - revised} unchanged{note}",
+            message=message,
             release_id=release_id,
             payload_digest=info.payload_digest or info.sha256,
         )
@@ -187,4 +194,5 @@ def upsert_release(
         rows=len(canonical),
         inserted=inserted,
         revised=revised,
+        message=message,
     )

@@ -9,6 +9,7 @@ CNY and USD editions. As of 2026-04:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 
@@ -16,12 +17,12 @@ import pandas as pd
 from bs4 import BeautifulSoup, Tag
 
 from extractors.base import Payload
+from extractors.cn_customs.headers import column_meaning, flow_of, is_label_header, measure_of
 from extractors.cn_customs.settings import SUPPORTED_TABLES
 from extractors.cn_customs.text import currency_of, month_number
 from extractors.errors import ParseError
 
 log = logging.getLogger("tradeflow.extractors.cn_customs")
-SOURCE = "cn_customs"
 RAW_COLUMNS = (
     "table",
     "year",
@@ -73,34 +74,12 @@ def _grid(table: Tag) -> list[list[str]]:
     return grid
 
 
-_FLOW_HEADERS = {
-    "export & import": "total",
-    "export and import": "total",
-    "export": "export",
-    "import": "import",
-}
 _PLACEHOLDERS = frozenset({"", "-", "—", "–", "/", "…"})
 _NUMBER_RE = re.compile(r"^-?[\d,]*\.?\d+$")
 
 
 def _is_number(text: str) -> bool:
     return bool(_NUMBER_RE.match(text.replace(" ", "")))
-
-
-def _classify(header: str) -> tuple[str, int]:
-    """A column header -> (kind, months covered): month / ytd / prior_ytd / yoy / other."""
-    h = header.lower()
-    if "year-on-year" in h or "year on year" in h or "±" in h or "%" in h:
-        return "yoy", 0
-    if re.search(r"\b(19|20)\d{2}\b", h):
-        return "prior_ytd", 0
-    ytd = re.search(r"\b1\s*-\s*(?:to\s*-?\s*)?(\d{1,2})\b", h)
-    if ytd:
-        return "ytd", int(ytd.group(1))
-    single = re.search(r"(?:^|\s)(\d{1,2})(?:\s|$)", h)
-    if single:
-        return "month", int(single.group(1))
-    return "other", 0
 
 
 def parse_page(payload: Payload) -> pd.DataFrame:
@@ -121,6 +100,12 @@ def parse_page(payload: Payload) -> pd.DataFrame:
         title_month = month_number(last_month or first_month)
     except ValueError as exc:
         raise payload.error(ParseError, f"the title's month: {exc}") from None
+    if payload.period is not None and (payload.period.year, payload.period.month) != (int(year), title_month):
+        raise payload.error(
+            ParseError,
+            f"the title names {_month_name(title_month)} {year} but the index links the page as "
+            f"{payload.period:%B %Y}",
+        )
     currency = currency_of(currency)
     tables = [t for t in soup.find_all("table") if len(t.find_all("tr")) >= 3]
     if not tables:
@@ -136,6 +121,10 @@ def parse_page(payload: Payload) -> pd.DataFrame:
         raise payload.error(ParseError, f"title says {currency} but the unit line says {unit.group(0)!r}")
     multiplier = int((unit.group(2) or "1").replace(",", "")) * _WORDS.get((unit.group(3) or "").lower(), 1)
     return _rows(payload, grid, number, int(year), title_month, currency, multiplier)
+
+
+def _month_name(month: int) -> str:
+    return dt.date(2000, month, 1).strftime("%B")
 
 
 def _rows(
@@ -165,12 +154,10 @@ def _rows(
     headers = [row for row in grid[:first_data] if len(row) == width and len(set(row)) > 1]
     if not headers:
         raise payload.error(ParseError, "no header rows with one cell per data column")
-    label_header = " ".join(dict.fromkeys(h[0].lower() for h in headers))
-    expected_label = ("commodity",) if label_cols == 2 else ("import source", "export destination")
-    if not any(name in label_header for name in expected_label):
-        raise payload.error(
-            ParseError, f"first column header {label_header!r}; expected {' / '.join(expected_label)}"
-        )
+    label_header = " ".join(dict.fromkeys(h[0] for h in headers))
+    if not is_label_header(label_header, number):
+        expected = "Commodity" if label_cols == 2 else "Import Source / Export Destination"
+        raise payload.error(ParseError, f"first column header {label_header!r}; expected {expected}")
     columns = []
     for c in range(label_cols, width):
         parts = list(dict.fromkeys(h[c] for h in headers))
@@ -180,20 +167,19 @@ def _rows(
     header_months = set()
     seen: set[tuple[str, str, str]] = set()
     for c, text, parts in columns:
-        kind, months = _classify(text)
-        if kind == "month":
+        meaning = column_meaning(text)
+        kind, months = meaning.kind, meaning.months
+        if kind in ("month", "ytd"):
             header_months.add(months)
         if number == "4":
-            # Strict: the flow header must be exactly one of the three GACC uses, so a moved or
+            # Strict on meaning: a flow header must read as one of the three GACC uses, so a moved or
             # renamed column is an error, never a mislabelled figure.
-            names = [_FLOW_HEADERS.get(p.strip().lower()) for p in parts]
-            found = [n for n in names if n]
+            found = [flow for p in parts if (flow := flow_of(p))]
             flow = found[-1] if len(found) == 1 or (kind == "yoy" and found) else ""
             measure = "value" if kind != "yoy" else "yoy_pct"
         else:
             flow = "export" if number == "5" else "import"
-            last = parts[-1].strip().lower()
-            measure = {"quantity": "quantity", "value": "value"}.get(last, "unknown")
+            measure = measure_of(parts[-1]) or "unknown"
             if kind == "yoy":
                 measure = f"{measure}_yoy_pct"
         if (
@@ -231,11 +217,16 @@ def _rows(
                 }
             )
     if header_months and header_months != {title_month}:
+        # As of 2025, one real page's headers named the month before (5, "1-5 Total") while its title,
+        # its index link and its figures were the release month: the title (and link) decide.
+        deciders = "the title and the index link name" if payload.period is not None else "the title names"
         log.warning(
-            "%s: column headers name month(s) %s but the title says %s; the title wins <%s>",
-            SOURCE,
-            sorted(header_months),
-            title_month,
+            "column headers name month %s but %s %s %s: stored as %s (the title decides) <%s>",
+            ", ".join(str(m) for m in sorted(header_months)),
+            deciders,
+            _month_name(title_month),
+            year,
+            _month_name(title_month),
             payload.url,
         )
         for row_ in rows:
