@@ -12,6 +12,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.schemas.objects import State
 from prefect.states import Failed
 
+from flows.headlines import headlines_markdown
 from flows.releases import Outcome, record_pending
 from flows.report import changes_markdown, failures_markdown, month_grid, release_rows, summary_markdown
 from flows.runtime import Runtime
@@ -50,6 +51,14 @@ def publish(rt: Runtime, kind: str, outcomes: list[Outcome]) -> None:
                 outcomes, revisions, late_sources(rt.engine), rt.settings.revision_alert_pct, now
             ),
             description="tradeflow: what changed since the previous night",
+        )
+        changed = [o.release_id for o in outcomes if o.release_id and (o.inserted or o.revised)]
+        create_markdown_artifact(
+            key="tradeflow-headlines",
+            markdown=headlines_markdown(
+                rt.engine, sorted({o.source for o in outcomes}), rt.settings.groups, changed, now
+            ),
+            description="tradeflow: each watched line's latest month, change on a year earlier, year to date",
         )
 
 

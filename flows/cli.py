@@ -19,6 +19,8 @@ from flows.settings import Settings, SettingsError, get_settings
 if TYPE_CHECKING:  # each command imports what it needs: `--help` and `status` load no pandas or Prefect
     from sqlalchemy import Engine
 
+    from transforms.headline import Selection
+
 log = logging.getLogger("tradeflow")
 
 # Errors that end a command with one line and this exit status: (module, class) -> status. Matched by the
@@ -28,6 +30,7 @@ EXPECTED_ERRORS: dict[tuple[str, str], int] = {
     ("extractors.errors", "TradeflowError"): 1,
     ("transforms.schema", "SchemaError"): 1,
     ("warehouse.query", "QueryError"): 1,
+    ("transforms.headline", "HeadlineError"): 1,
     ("flows.prefect_api", "ServerNotStarted"): 1,
     ("warehouse.migrate", "SchemaTooNew"): 2,
     ("sqlalchemy.exc", "SQLAlchemyError"): 1,
@@ -156,9 +159,58 @@ def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from warehouse.read import parse_filter, read_view, write_frame
 
     engine = _engine(settings)
-    frame = read_view(engine, args.view, [parse_filter(w) for w in args.where or []])
+    frame = read_view(engine, args.view, [parse_filter(w) for w in args.where or []], settings.groups)
     write_frame(frame, args.format, Path(args.out))
     print(f"{len(frame)} rows of {args.view} written to {args.out} ({args.format})")
+    return 0
+
+
+def _selection(settings: Settings, args: argparse.Namespace) -> Selection:
+    from transforms.headline import select
+
+    return select(
+        args.source, args.reporter, args.partner, args.flow, args.commodity, settings.groups, args.currency
+    )
+
+
+def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from transforms.headline import combined_series, headline
+    from warehouse.growth import read_line
+
+    selection = _selection(settings, args)
+    rows, currency = read_line(_engine(settings), selection, since=dt.date(args.year, 1, 1))
+    found = headline(
+        combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
+    )
+    if args.format == "json":
+        print(json.dumps(found.as_json(), indent=1))
+    else:
+        print(found.sentence())
+    return 0
+
+
+def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.charts import build_chart, save_chart
+    from transforms.headline import HeadlineError, combined_series
+    from warehouse.growth import read_line
+
+    out = Path(args.out)
+    selection = _selection(settings, args)
+    rows, currency = read_line(_engine(settings), selection, since=args.from_month)
+    series = combined_series(rows, selection.codes)
+    if series["value"].notna().sum() == 0:
+        since = f" from {args.from_month:%Y-%m}" if args.from_month else ""
+        raise HeadlineError(
+            f"no complete monthly figures for {selection.describe()} ({selection.source}){since}"
+        )
+    save_chart(build_chart(series, selection, currency), out)
+    shown = series.dropna(subset=["value"])
+    print(
+        f"chart of {selection.describe()} ({selection.source}, {currency}), {shown['end'].min():%Y-%m} to "
+        f"{shown['end'].max():%Y-%m}: {out}"
+    )
     return 0
 
 
@@ -216,6 +268,38 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _month_number(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 12:
+        raise argparse.ArgumentTypeError(f"a month is 1 to 12, not {text}")
+    return value
+
+
+def _month(text: str) -> dt.date:
+    from transforms.months import parse_month
+
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_selectors(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", required=True, choices=publisher_ids())
+    p.add_argument("--reporter", required=True, type=str.upper, metavar="ISO3")
+    p.add_argument("--partner", default="WLD", type=str.upper, metavar="ISO3", help="default WLD (the world)")
+    p.add_argument("--flow", required=True, choices=["export", "import", "re_export", "re_import"])
+    p.add_argument(
+        "--commodity",
+        default="TOTAL",
+        metavar="CODE|GROUP",
+        help="a commodity code, TOTAL (default) or a [groups] name",
+    )
+    p.add_argument(
+        "--currency", type=str.upper, help="default: the figures' own (USD where there are several)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradeflow", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -253,13 +337,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--view",
         required=True,
-        help="trade_flow_latest, trade_flow_first_vs_latest, source_freshness, mirror_flows (or a table)",
+        help="trade_flow_latest, trade_flow_first_vs_latest, trade_flow_growth, source_freshness, mirror_flows "
+        "(or a table)",
     )
     p.add_argument(
-        "--where", action="append", metavar="COLUMN OP VALUE", help="e.g. reporter=KOR, period>=2026-01-01"
+        "--where",
+        action="append",
+        metavar="COLUMN OP VALUE",
+        help="e.g. reporter=KOR, period>=2026-01-01, commodity_code=semiconductors (a [groups] name)",
     )
     p.add_argument("--format", default="csv", choices=["csv", "parquet", "json"])
     p.add_argument("--out", required=True)
+
+    p = sub.add_parser("headline", help="a year's (or year to date's) total and its change on a year earlier")
+    _add_selectors(p)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument(
+        "--through-month", type=_month_number, default=12, metavar="M", help="the year to date to month M"
+    )
+    p.add_argument("--format", default="text", choices=["text", "json"])
+
+    p = sub.add_parser(
+        "chart", help="monthly values, change on a year earlier and revisions, as a chart file"
+    )
+    _add_selectors(p)
+    p.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="the first month drawn")
+    p.add_argument("--out", required=True, metavar="FILE", help="a .html (opens offline), .svg or .png file")
 
     p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")
     p.add_argument("sql")
@@ -288,6 +391,8 @@ COMMANDS = {
     "serve": _cmd_serve,
     "export": _cmd_export,
     "query": _cmd_query,
+    "headline": _cmd_headline,
+    "chart": _cmd_chart,
     "db": _cmd_db,
 }
 

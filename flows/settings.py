@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
 
     # `[watchlist.<id>]` sections, checked against each publisher's settings model.
     watchlist: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # `[groups]`: commodity groups by name, usable wherever a commodity code is (headline, chart, export).
+    groups: dict[str, list[str]] = Field(default_factory=lambda: {"semiconductors": ["8541", "8542"]})
 
     # Scheduling and orchestration.
     nightly_cron: str = "30 2 * * *"
@@ -122,6 +125,18 @@ class Settings(BaseSettings):
         if backend == "postgresql" and not url.database:
             raise ValueError(f"no database name in {value!r}")
         del port
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, codes in value.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+                raise ValueError(
+                    f"group {name!r}: a name is lowercase letters, digits, - and _, from a letter"
+                )
+            if not codes or len(set(codes)) != len(codes) or not all(c.strip() for c in codes):
+                raise ValueError(f'group {name!r}: a list of distinct commodity codes, e.g. ["8541", "8542"]')
         return value
 
     @field_validator("nightly_timezone")

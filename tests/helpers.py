@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from transforms.schema import CANONICAL_COLUMNS
 from warehouse.connections import utcnow
-from warehouse.upsert import ReleaseInfo
+from warehouse.upsert import ReleaseInfo, upsert_release
 
 
 def canonical_frame(n: int, *, source: str = "test_src", seed: int = 0) -> pd.DataFrame:
@@ -110,3 +111,59 @@ def empty_config(folder: Path) -> str:
     path = folder / "empty.toml"
     path.write_text("# every setting at its default\n", encoding="utf-8")
     return str(path)
+
+
+def row(
+    source: str,
+    reporter: str,
+    partner: str,
+    flow: str,
+    code: str,
+    period: dt.date,
+    value: float,
+    currency: str = "USD",
+    *,
+    period_months: int = 1,
+    provisional: bool = False,
+    net_weight_kg: float | None = None,
+) -> dict[str, object]:
+    return {
+        "source": source,
+        "reporter": reporter,
+        "partner": partner,
+        "flow": flow,
+        "commodity_system": "TOTAL" if code == "TOTAL" else "HS",
+        "commodity_code": code,
+        "commodity_name": "",
+        "period": period,
+        "period_months": period_months,
+        "value": value,
+        "currency": currency,
+        "valuation": "FOB" if flow == "export" else "CIF",
+        "net_weight_kg": net_weight_kg,
+        "quantity": None,
+        "quantity_unit": None,
+        "provisional": provisional,
+    }
+
+
+def load(
+    engine: Engine,
+    source: str,
+    period: dt.date,
+    rows: list[dict[str, object]],
+    tag: str,
+    published_at: dt.datetime | None = None,
+) -> int:
+    frame = pd.DataFrame(rows, columns=list(CANONICAL_COLUMNS))
+    info = ReleaseInfo(
+        source=source,
+        scope="test",
+        period=period,
+        url=f"https://example.invalid/{tag}",
+        sha256=tag.ljust(64, "0"),
+        bytes=1,
+        fetched_at=utcnow(),
+        published_at=published_at,
+    )
+    return upsert_release(engine, frame, info).release_id

@@ -36,6 +36,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing under CI=true (make test installs Debian's chromium)")
+        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`)")
+
+
 def _free_port() -> int:
     import socket
 
@@ -47,10 +54,7 @@ def _free_port() -> int:
 @pytest.fixture
 def ui(tmp_path: Path, releases: Path) -> Iterator[dict[str, Any]]:
     """A Prefect server with its UI, and `tradeflow serve` against it and the replay server."""
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing under CI=true (make test installs Debian's chromium)")
-        pytest.skip("Debian's chromium is not installed (`apt-get install chromium`)")
+    require_chromium()
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     processes: list[subprocess.Popen[bytes]] = []

@@ -43,6 +43,15 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
     changes = str(Artifact.get("tradeflow-nightly-changes").data)  # type: ignore[union-attr]
     assert "- kr_customs 2026-09" in changes and "- us_census 2026-08" in changes
     assert count(engine, "trade_flow_revision") == 0
+    headlines = str(Artifact.get("tradeflow-headlines").data)  # type: ignore[union-attr]
+    assert (
+        "| un_comtrade | KOR exports to the world | Oct 2026 | USD 60.0 bn | - | -, 10 months | "
+        "new: Aug 2026, Sep 2026, Oct 2026 |" in headlines
+    )  # no months before August: no year to date, no year earlier
+    assert (
+        "| cn_customs | CHN exports to KOR | Oct 2026 | USD 13.2 bn | - | USD 132.0 bn (-), 10 months | "
+        "new: Aug 2026, Sep 2026, Oct 2026 |" in headlines
+    )  # GACC's own January-to-October figure
 
     before = snapshot(engine)
     second = nightly(as_of=LATER.isoformat())
@@ -55,6 +64,8 @@ def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, rele
     after = snapshot(engine)
     assert after["trade_flow"] == before["trade_flow"] and after["trade_flow_revision"] == []
     assert after["release"] == before["release"]
+    quiet = str(Artifact.get("tradeflow-headlines").data)  # type: ignore[union-attr]
+    assert "new:" not in quiet and quiet.count("| no change |") == headlines.count("| new: ")
 
     page = releases / "kr_customs" / "nitemtrade_8542_CN_202609.xml"
     page.write_text(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.settings import SettingsError
 from tests.conftest import IN_CI
 from tests.helpers import empty_config
 
@@ -128,3 +129,30 @@ def test_a_warehouse_in_a_read_only_folder_can_still_be_queried(tmp_path: Path) 
     assert "Read-only file system" in result.stderr  # the probe: the folder really is read-only
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["sources", "4"]
+
+
+def test_groups_are_checked_and_have_a_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.settings import Settings, load_settings
+
+    monkeypatch.setenv("TRADEFLOW_CONFIG", empty_config(tmp_path))
+    assert Settings().groups == {"semiconductors": ["8541", "8542"]}
+    monkeypatch.setenv("TRADEFLOW_GROUPS", '{"memory": ["854232"], "chips": ["8541", "8542"]}')
+    assert Settings().groups == {"memory": ["854232"], "chips": ["8541", "8542"]}
+    config = tmp_path / "groups.toml"
+    config.write_text('[groups]\nsemiconductors = ["8541", "8542"]\nmemory = ["854231"]\n', encoding="utf-8")
+    monkeypatch.setenv(
+        "TRADEFLOW_CONFIG", str(config)
+    )  # the environment's groups go over the file's, by name
+    assert Settings().groups == {
+        "semiconductors": ["8541", "8542"],
+        "memory": ["854232"],
+        "chips": ["8541", "8542"],
+    }
+    for bad, said in (
+        ('{"Chips": ["8541"]}', "group 'Chips': a name is lowercase letters"),
+        ('{"chips": []}', "group 'chips': a list of distinct commodity codes"),
+        ('{"chips": ["8541", "8541"]}', "group 'chips': a list of distinct commodity codes"),
+    ):
+        monkeypatch.setenv("TRADEFLOW_GROUPS", bad)
+        with pytest.raises(SettingsError, match=said):
+            load_settings()

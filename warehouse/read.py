@@ -13,7 +13,13 @@ from sqlalchemy import Engine, text
 
 from transforms.values import jsonable
 
-VIEWS = ("trade_flow_latest", "trade_flow_first_vs_latest", "source_freshness", "mirror_flows")
+VIEWS = (
+    "trade_flow_latest",
+    "trade_flow_first_vs_latest",
+    "trade_flow_growth",
+    "source_freshness",
+    "mirror_flows",
+)
 TABLES = ("trade_flow", "trade_flow_revision", "release", "ingest_status")
 _FILTER_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=|>=|<=|>|<)\s*(.*?)\s*$")
 
@@ -75,14 +81,27 @@ def columns_of(engine: Engine, relation: str) -> list[str]:
         return list(conn.execute(text(f"SELECT * FROM {relation} WHERE 1 = 0")).keys())
 
 
-def read_view(engine: Engine, view: str, filters: list[Filter] | None = None) -> pd.DataFrame:
+def read_view(
+    engine: Engine,
+    view: str,
+    filters: list[Filter] | None = None,
+    groups: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """A view's rows where every filter holds. `commodity_code=<group>` (or `!=`) means the group's codes."""
     if view not in VIEWS + TABLES:
         raise ValueError(f"unknown view {view!r}; views: {', '.join(VIEWS)}; tables: {', '.join(TABLES)}")
     columns = columns_of(engine, view)
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, object] = {}
     for i, f in enumerate(filters or []):
         if f.column not in columns:
             raise ValueError(f"{view} has no column {f.column!r}; columns: {', '.join(columns)}")
+        codes = (groups or {}).get(f.value) if f.column == "commodity_code" else None
+        if codes is not None and f.op in ("=", "!="):
+            marks = ", ".join(f":p{i}_{j}" for j in range(len(codes)))
+            clauses.append(f"{f.column} {'NOT IN' if f.op == '!=' else 'IN'} ({marks})")
+            params |= {f"p{i}_{j}": code for j, code in enumerate(codes)}
+            continue
         clauses.append(f"{f.column} {'<>' if f.op == '!=' else f.op} :p{i}")
         params[f"p{i}"] = _bound(f.column, f.value, engine.dialect.name)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""

@@ -1,0 +1,218 @@
+"""The figures analysts quote, from rows of the view trade_flow_growth: a line's (or a commodity group's)
+monthly series, and a year's or year-to-date's total with its change on a year earlier.
+
+Pure functions over frames. The view already holds each line's year to date and its value a year earlier;
+what is done here is only what the view cannot know: summing the codes of a group (tradeflow.toml
+`[groups]`), complete only when every code is there, and choosing the months a sentence speaks of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from transforms.months import add_months
+
+TOTAL = "TOTAL"
+SUMMED = ("value", "prior_year_value", "ytd_value", "ytd_prior_year_value", "first_value")
+
+
+class HeadlineError(ValueError):
+    """The figures a headline or chart asks for are not in the warehouse (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One line of figures, or a group's lines: what `tradeflow headline` and `chart` are given."""
+
+    source: str
+    reporter: str
+    partner: str
+    flow: str
+    commodity: str  # a commodity code, TOTAL, or a group's name
+    codes: tuple[str, ...]  # the commodity codes it sums (one for a code)
+    currency: str | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.codes != (self.commodity,)
+
+    def describe(self) -> str:
+        verb = {
+            "export": "exports",
+            "import": "imports",
+            "re_export": "re-exports",
+            "re_import": "re-imports",
+        }
+        what = f"{self.reporter} {verb.get(self.flow, self.flow)}"
+        if self.commodity != TOTAL:
+            what += f" of {self.commodity}"
+        if self.partner == "WLD":
+            return f"{what} to the world" if self.flow.endswith("export") else f"{what} from the world"
+        return f"{what} {'to' if self.flow.endswith('export') else 'from'} {self.partner}"
+
+
+def select(
+    source: str,
+    reporter: str,
+    partner: str,
+    flow: str,
+    commodity: str,
+    groups: dict[str, list[str]],
+    currency: str | None = None,
+) -> Selection:
+    codes = tuple(groups.get(commodity, [commodity]))
+    return Selection(source, reporter, partner, flow, commodity, codes, currency)
+
+
+def end_month(period: dt.date, months: int) -> dt.date:
+    return add_months(period, months - 1)
+
+
+def combined_series(rows: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
+    """One row per month ending (`end`): the codes' figures summed, NaN where any code's figure is
+    missing or NULL, so a group is complete only when every code is there. For one code, the view's rows.
+
+    `rows`: trade_flow_growth rows of one source, reporter, partner, flow and currency, with `first_value`
+    (the first-published value, NaN for derived months)."""
+    if rows.empty:
+        return pd.DataFrame(
+            columns=["end", "period", "period_months", *SUMMED, "yoy_pct", "ytd_yoy_pct", "ytd_months"]
+        )
+    frame = rows.copy()
+    frame["end"] = [
+        end_month(p, int(m)) for p, m in zip(frame["period"], frame["period_months"], strict=True)
+    ]
+    by_end = frame.groupby("end", sort=True)
+    out = by_end.agg(
+        period=("period", "first"),
+        period_months=("period_months", "max"),
+        ytd_months=("ytd_months", "max"),
+        provisional=("provisional", "any"),
+        derived=("derived", "any"),
+        released_at=("released_at", "max"),
+        codes=("commodity_code", "nunique"),
+        shapes=("period_months", "nunique"),
+    )
+    complete = (out["codes"] == len(codes)) & (out["shapes"] == 1)
+    for column in SUMMED:
+        sums = by_end[column].sum(min_count=1)
+        present = by_end[column].count()
+        out[column] = sums.where(complete & (present == len(codes)))
+    out["yoy_pct"] = _pct(out["value"], out["prior_year_value"])
+    out["ytd_yoy_pct"] = _pct(out["ytd_value"], out["ytd_prior_year_value"])
+    return out.drop(columns=["codes", "shapes"]).reset_index()
+
+
+def _pct(value: pd.Series, before: pd.Series) -> pd.Series:
+    before = before.where(before != 0)
+    return (value / before - 1) * 100
+
+
+@dataclass(frozen=True)
+class Headline:
+    selection: Selection
+    year: int
+    through_month: int  # the last month asked for (12: the year)
+    months: int  # the months the value covers, from January
+    value: float
+    prior_year_value: float | None
+    yoy_pct: float | None
+    provisional: bool
+    currency: str
+    last_released_at: dt.datetime | None
+
+    @property
+    def complete(self) -> bool:
+        return self.months == self.through_month
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "prior_year_value": self.prior_year_value,
+            "yoy_pct": None if self.yoy_pct is None else round(self.yoy_pct, 4),
+            "months": self.months,
+            "complete": self.complete,
+            "provisional": self.provisional,
+            "currency": self.currency,
+            "source": self.selection.source,
+            "last_released_at": self.last_released_at.isoformat() if self.last_released_at else None,
+        }
+
+    def sentence(self) -> str:
+        """One sentence to quote: 'KOR exports to CHN, 2024: USD 133.0 bn, +6.6% on year (12 of 12
+        months, kr_customs, last released 2025-01-15)'."""
+        span = str(self.year) if self.months == 12 else f"{_months_span(self.months)} {self.year}"
+        change = f"{self.yoy_pct:+.1f}% on year" if self.yoy_pct is not None else "no figure a year earlier"
+        notes = [f"{self.months} of {self.through_month} months"]
+        if self.provisional:
+            notes.append("provisional")
+        notes.append(self.selection.source)
+        if self.last_released_at:
+            notes.append(f"last released {self.last_released_at:%Y-%m-%d}")
+        money = format_money(self.value, self.currency)
+        return f"{self.selection.describe()}, {span}: {money}, {change} ({', '.join(notes)})"
+
+
+def _months_span(months: int) -> str:
+    last = dt.date(2000, months, 1)
+    return "January" if months == 1 else f"January-{last:%B}"
+
+
+def format_money(value: float, currency: str) -> str:
+    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
+        if abs(value) >= size:
+            return f"{currency} {value / size:,.1f} {word}"
+    return f"{currency} {value:,.0f}"
+
+
+def _missing(series: pd.DataFrame, year: int, through: int) -> list[str]:
+    covered: set[int] = set()
+    for end, months in zip(series["end"], series["period_months"], strict=True):
+        if end.year == year:
+            covered.update(range(end.month - int(months) + 1, end.month + 1))
+    return [f"{dt.date(year, m, 1):%b}" for m in range(1, through + 1) if m not in covered]
+
+
+def headline(
+    series: pd.DataFrame, selection: Selection, currency: str, year: int, through: int = 12
+) -> Headline:
+    """The year to date through `through` (12: the whole year) or, when its last months are not out yet,
+    through the latest month there is. HeadlineError when a month inside it is missing."""
+    name = selection.describe()
+    mine = series[[end.year == year and end.month <= through for end in series["end"]]]
+    if mine.empty:
+        raise HeadlineError(f"no figures for {name} ({selection.source}, {currency}) in {year}")
+    last = mine.iloc[-1]
+    if pd.isna(last["ytd_value"]):
+        missing = _missing(mine, year, int(last["end"].month))
+        if selection.is_group and not missing:
+            raise HeadlineError(
+                f"{name} {year}: the group's codes ({', '.join(selection.codes)}) are not all there for "
+                f"{last['end']:%B}"
+            )
+        raise HeadlineError(
+            f"{name} through {last['end']:%B %Y} is incomplete: no figures for "
+            f"{', '.join(missing) or 'some months'} ({selection.source}, {currency})"
+        )
+    released = mine["released_at"].dropna()
+    return Headline(
+        selection=selection,
+        year=year,
+        through_month=through,
+        months=int(last["ytd_months"]),
+        value=float(last["ytd_value"]),
+        prior_year_value=_number(last["ytd_prior_year_value"]),
+        yoy_pct=_number(last["ytd_yoy_pct"]),
+        provisional=bool(mine["provisional"].any()),
+        currency=currency,
+        last_released_at=pd.Timestamp(released.max()).to_pydatetime() if len(released) else None,
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
