@@ -46,20 +46,20 @@ def main() -> None:
     upsert_release(engine, year, _info("growth-2025"))
     # The line with the most months: a figure a year earlier and a year to date to compute.
     key = ["reporter", "partner", "flow", "commodity_code"]
-    first = year.groupby(key).size().sort_values().index[-1]
-    params = dict(zip(["r", "p", "f", "c"], first, strict=True)) | {"s": "bench"}
-    selection = select("bench", *first, {})
+    reporter, partner, flow, code = (str(v) for v in year.groupby(key).size().sort_values().index[-1])
+    params = {"s": "bench", "r": reporter, "p": partner, "f": flow, "c": code}
+    selection = select("bench", reporter, partner, flow, code, {})
 
     def plain() -> object:
         with engine.connect() as conn:
             return conn.execute(text(f"SELECT * FROM trade_flow_latest WHERE {_LINE}"), params).all()
 
-    def view() -> object:
+    def view() -> list[object]:
         with engine.connect() as conn:
-            return conn.execute(text(f"SELECT * FROM trade_flow_growth WHERE {_LINE}"), params).all()
+            return list(conn.execute(text(f"SELECT * FROM trade_flow_growth WHERE {_LINE}"), params).all())
 
     months = len(read_line(engine, selection)[0])
-    assert months == len(view()), "the line's reader and the view disagree"  # type: ignore[arg-type]
+    assert months == len(view()), "the line's reader and the view disagree"
     out = {
         "figures": rows // 2 * 2,
         "line_months": months,
