@@ -176,6 +176,25 @@ def census(flow: str, month: str, k: int) -> list[list[str]]:
     ]
 
 
+def comext(month: str, k: int) -> str:
+    """EU27 (Comext's EU27_2020) trade with Korea and China, SDMX-CSV as Comext's SDMX 2.1 service answers."""
+    lines = ["DATAFLOW,LAST UPDATE,freq,reporter,partner,product,flow,indicators,TIME_PERIOD,OBS_VALUE"]
+    for partner, scale in (("KR", 1.0), ("CN", 4.0)):
+        for product, share in (("TOTAL", 1.0), ("8542", 0.08)):
+            for flow, side in (("1", 1.2), ("2", 1.0)):
+                value = round((5_000_000_000 + k * 10**8) * scale * share * side)
+                weight = round(value / 2_500, 2)  # 100 kg
+                for indicator, figure in (
+                    ("QUANTITY_IN_100KG", f"{weight:.2f}"),
+                    ("VALUE_IN_EUROS", str(value)),
+                ):
+                    lines.append(
+                        f"ESTAT:DS-045409(1.0),15/11/26 11:00:00,M,EU27_2020,{partner},{product},{flow},"
+                        f"{indicator},{month},{figure}"
+                    )
+    return "\r\n".join(lines) + "\r\n"
+
+
 def write_releases(root: Path, months: list[str]) -> None:
     """Every source's sample releases for `months` under `root`, laid out as the replay server reads them."""
     for k, month in enumerate(months):
@@ -194,6 +213,9 @@ def write_releases(root: Path, months: list[str]) -> None:
                 target = root / "us_census" / f"{flow}_{month}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(json.dumps(census(flow, month, k)), encoding="utf-8")
+            target = root / "eurostat_comext" / f"EU27_2020_{month}.csv"  # Comext: mid-M+2
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(comext(month, k).encode("utf-8"))
     (root / "cn_customs" / "preliminary.html").write_text(gacc_index(months), encoding="utf-8")
 
 

@@ -6,9 +6,10 @@ Point the `TRADEFLOW_*_BASE_URL` settings at it (see `demo/tradeflow.toml` and `
     kr_customs   <base>/1220000/<endpoint path>                                kr_customs/<kind>_<args>_<YYYYMM>.xml
     cn_customs   <base>/statics/report/preliminary*.html, <base>/Statics/<id>.html   cn_customs/<name>
     us_census    <base>/intltrade/{exports,imports}/hs                         us_census/<flow>_<YYYY-MM>.json
+    eurostat_comext  <base>/comext/sdmx/2.1/data/DS-045409/<key>              eurostat_comext/<reporter>_<YYYY-MM>.csv
 
 A release that is not in the folder is answered the way the publisher answers a month that is not out
-yet (an empty data list, an empty item list, a missing link, HTTP 204).
+yet (an empty data list, an empty item list, a missing link, HTTP 204, HTTP 404).
 
     python -m demo.replay --port 8765 [--root demo/releases]
 """
@@ -70,6 +71,12 @@ def route(root: Path, path: str, query: dict[str, list[str]]) -> tuple[int, str,
             if file.is_file():
                 return 200, "application/json", file.read_bytes()
             return 204, "application/json", b""
+    if "/comext/sdmx/2.1/data/DS-045409/" in path:
+        reporter = path.rsplit("/", 1)[-1].split(".")[1]
+        file = root / "eurostat_comext" / f"{reporter}_{q.get('startPeriod')}.csv"
+        if file.is_file():
+            return 200, "application/vnd.sdmx.data+csv; charset=utf-8", file.read_bytes()
+        return 404, "text/plain", b"No Results Found"
     return 404, "text/plain", f"no route for {path}".encode()
 
 
@@ -220,6 +227,7 @@ class ReplayServer:
             "TRADEFLOW_KR_CUSTOMS_BASE_URL": f"{self.url}/1220000",
             "TRADEFLOW_CN_CUSTOMS_BASE_URL": self.url,
             "TRADEFLOW_US_CENSUS_BASE_URL": f"{self.url}/intltrade",
+            "TRADEFLOW_EUROSTAT_COMEXT_BASE_URL": f"{self.url}/comext/sdmx/2.1",
         }
 
     def __enter__(self) -> ReplayServer:

@@ -198,7 +198,7 @@ def test_a_backfill_from_the_form_loads_and_a_bad_month_is_told_in_words(ui: dic
             page.keyboard.press("Enter")  # a person's Enter: a newline in the text box, which is ignored
             _field(page, "End month").click()
             page.keyboard.type("2026-09")
-            for unwanted in ("cn_customs", "us_census"):
+            for unwanted in ("cn_customs", "us_census", "eurostat_comext"):
                 page.locator("span.p-tag", has_text=unwanted).locator("button.p-tag__dismiss").click()
             run_id = _submit_and_wait(page, ui["api"], "Completed")
             page.screenshot(path=str(ui["tmp"] / "completed.png"), full_page=True)

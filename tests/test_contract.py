@@ -117,7 +117,30 @@ def census_case() -> Case:
     return Case(dt.date(2026, 1, 1), "exports", config, route, check, expect_rows=3)
 
 
-CASES = {"un_comtrade": comtrade_case, "kr_customs": kr_case, "cn_customs": cn_case, "us_census": census_case}
+def comext_case() -> Case:
+    def route(server: HTTPServer) -> None:
+        server.expect_request(
+            "/sdmx/2.1/data/DS-045409/M.EU27_2020.KR+CN.TOTAL+8541+8542.1+2.VALUE_IN_EUROS+QUANTITY_IN_100KG"
+        ).respond_with_data(
+            _json("eurostat_comext/ds045409_EU27_2020_2026-09.csv"),
+            content_type="application/vnd.sdmx.data+csv",
+        )
+
+    def check(req: Request) -> None:
+        q = req.args
+        assert (q["startPeriod"], q["endPeriod"], q["format"]) == ("2026-09", "2026-09", "SDMX-CSV")
+
+    config = {"base_url": "/sdmx/2.1"}
+    return Case(dt.date(2026, 9, 1), "reporter=EUU", config, route, check, expect_rows=12)
+
+
+CASES = {
+    "un_comtrade": comtrade_case,
+    "kr_customs": kr_case,
+    "cn_customs": cn_case,
+    "us_census": census_case,
+    "eurostat_comext": comext_case,
+}
 
 
 def settings_for(source: str, server: HTTPServer, base_url: str = "/", **fields: Any) -> PublisherSettings:

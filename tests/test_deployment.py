@@ -142,13 +142,9 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                     and "YYYY-MM" in props["start_month"]["description"]
                 )
                 assert props["end_month"] == {**props["end_month"], "type": "string", "default": ""}
-                assert props["sources"]["items"]["enum"] == [
-                    "cn_customs",
-                    "kr_customs",
-                    "un_comtrade",
-                    "us_census",
-                ]
-                assert props["sources"]["default"] == ["cn_customs", "kr_customs", "un_comtrade", "us_census"]
+                every = ["cn_customs", "eurostat_comext", "kr_customs", "un_comtrade", "us_census"]
+                assert props["sources"]["items"]["enum"] == every
+                assert props["sources"]["default"] == every
                 assert "anyOf" not in props["sources"] and "anyOf" not in props["end_month"]
                 assert props["force"]["type"] == props["dry_run"]["type"] == "boolean"
                 run = await arun_deployment(
@@ -291,7 +287,7 @@ def test_two_workers_share_a_backfill_on_postgres(
     # One child per source and month, each run by exactly one of the two workers, and both took a share.
     assert sorted(children.values()) == sorted(
         (s, m)
-        for s in ("un_comtrade", "kr_customs", "cn_customs", "us_census")
+        for s in ("un_comtrade", "kr_customs", "cn_customs", "us_census", "eurostat_comext")
         for m in ("2026-08", "2026-09")
     )
     # Which worker ran a child shows in the raw archive: each worker stands for a machine with its own

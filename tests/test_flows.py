@@ -33,13 +33,15 @@ def engine(env: dict[str, str]) -> Engine:
     return runtime().engine
 
 
-EXPECTED_ROWS = 6 * 3 + 6 * 3 + 16 * 3 + 2 * 4  # comtrade, kcs, gacc table 4 (16 figures a page), census
+EXPECTED_ROWS = (
+    6 * 3 + 6 * 3 + 16 * 3 + 2 * 4 + 8 * 2
+)  # comtrade, kcs, gacc table 4 (16 a page), census, comext
 
 
 def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, releases: Path) -> None:
     first = nightly(as_of=dt.date.today().isoformat())
     loaded = [o for o in first if o.state == "loaded"]
-    assert len(loaded) == 13 and count(engine, "trade_flow") == EXPECTED_ROWS
+    assert len(loaded) == 15 and count(engine, "trade_flow") == EXPECTED_ROWS
     changes = str(Artifact.get("tradeflow-nightly-changes").data)  # type: ignore[union-attr]
     assert "- kr_customs 2026-09" in changes and "- us_census 2026-08" in changes
     assert count(engine, "trade_flow_revision") == 0
@@ -104,6 +106,7 @@ def test_one_failing_source_does_not_stop_the_others(
         "un_comtrade",
         "kr_customs",
         "cn_customs",
+        "eurostat_comext",
     }
     assert "us_census 2026-08 exports" in str(state.message)
 

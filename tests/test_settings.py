@@ -128,7 +128,7 @@ def test_a_warehouse_in_a_read_only_folder_can_still_be_queried(tmp_path: Path) 
     )
     assert "Read-only file system" in result.stderr  # the probe: the folder really is read-only
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["sources", "4"]
+    assert result.stdout.split() == ["sources", "5"]
 
 
 def test_groups_are_checked_and_have_a_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,7 +60,7 @@ MEASURE_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 FLOWS: Final[frozenset[str]] = frozenset({"export", "import", "re_export", "re_import"})
-COMMODITY_SYSTEMS: Final[frozenset[str]] = frozenset({"TOTAL", "HS", "HSK", "GACC"})
+COMMODITY_SYSTEMS: Final[frozenset[str]] = frozenset({"TOTAL", "HS", "HSK", "CN8", "GACC"})
 VALUATIONS: Final[frozenset[str]] = frozenset({"CIF", "FOB", "FAS", ""})
 CURRENCIES: Final[frozenset[str]] = frozenset(c.alpha_3 for c in pycountry.currencies)
 PERIOD_MONTHS: Final[frozenset[int]] = frozenset(range(1, 13))
@@ -325,11 +325,18 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         f"not one of {sorted(COMMODITY_SYSTEMS)}",
     )
     system, code = out["commodity_system"], out["commodity_code"]
-    patterns = {"TOTAL": re.compile(r"^TOTAL$"), "HS": _HS_RE, "HSK": _HSK_RE, "GACC": _SLUG_RE}
+    patterns = {
+        "TOTAL": re.compile(r"^TOTAL$"),
+        "HS": _HS_RE,
+        "HSK": _HSK_RE,
+        "CN8": re.compile(r"^\d{8}$"),
+        "GACC": _SLUG_RE,
+    }
     problems = {
         "TOTAL": "TOTAL system needs code TOTAL",
         "HS": "HS code must be 2, 4, 6, 8 or 10 digits",
         "HSK": "HSK code must be digits",
+        "CN8": "CN8 code must be 8 digits",
         "GACC": "GACC code must be a lowercase slug",
     }
     for name in d["commodity_system"]:

@@ -65,6 +65,7 @@ def release_files(root: Path, source: str, month: str) -> list[tuple[Path, str]]
             root / "us_census" / f"exports_{month}.json",
             root / "us_census" / f"imports_{month}.json",
         ],
+        "eurostat_comext": [root / "eurostat_comext" / f"EU27_2020_{month}.csv"],
     }[source]
     return [(f, f.suffix.lstrip(".")) for f in files if f.exists()]
 

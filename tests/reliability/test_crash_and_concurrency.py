@@ -111,7 +111,7 @@ def test_two_backfills_at_once(flow_env: dict[str, str], replay: ReplayServer, r
         assert result.returncode == 0, (name, result.stderr[-3000:])
         assert "database is locked" not in result.stderr and "deadlock" not in result.stderr.lower()
     engine: Engine = create_warehouse_engine(flow_env["TRADEFLOW_DATABASE_URL"])
-    sources = ["un_comtrade", "kr_customs", "cn_customs", "us_census"]
+    sources = ["un_comtrade", "kr_customs", "cn_customs", "us_census", "eurostat_comext"]
     assert stored_figures(engine) == expected_figures(releases, sources)
     assert table_rows(engine, "trade_flow_revision") == []
     releases_rows = table_rows(engine, "release")

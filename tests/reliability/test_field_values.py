@@ -143,8 +143,21 @@ def _gacc() -> Iterator[tuple[str, bytes]]:
                 yield f"{fixture} {body[start:stop].strip()[:30]!r}@{start}={value!r:.40}", changed.encode()
 
 
+def _comext() -> Iterator[tuple[str, bytes]]:
+    for fixture in ("ds045409_EU27_2020_2026-09.csv", "ds045409_flags_2026-09.csv"):
+        lines = (FIX / "eurostat_comext" / fixture).read_text(encoding="utf-8").splitlines()
+        header, first = lines[0].split(","), lines[1].split(",")
+        for column, name in enumerate(header):
+            for value in TEXTS:
+                cells = [*first]
+                cells[column] = value.replace(",", "")  # a comma would make another column, not a value
+                changed = [lines[0], ",".join(cells), *lines[2:]]
+                yield f"{fixture} {name}={value!r:.40}", ("\r\n".join(changed) + "\r\n").encode()
+
+
 CASES = {"un_comtrade": (_comtrade, "json"), "us_census": (_census, "json"), "kr_customs": (_korea, "xml")}
 CASES["cn_customs"] = (_gacc, "html")
+CASES["eurostat_comext"] = (_comext, "csv")
 
 
 @pytest.mark.parametrize("source", sorted(CASES))

@@ -23,8 +23,16 @@ SEEDS: dict[str, list[Path]] = {
     "cn_customs": [p for p in sorted((FIX / "cn_customs").glob("*.html")) if "index" not in p.name]
     + sorted((DEMO / "cn_customs").glob("demo-*.html")),
     "us_census": sorted((FIX / "us_census").glob("*.json")) + sorted((DEMO / "us_census").glob("*.json")),
+    "eurostat_comext": sorted((FIX / "eurostat_comext").glob("*.csv"))
+    + sorted((DEMO / "eurostat_comext").glob("*.csv")),
 }
-EXT = {"un_comtrade": "json", "kr_customs": "xml", "cn_customs": "html", "us_census": "json"}
+EXT = {
+    "un_comtrade": "json",
+    "kr_customs": "xml",
+    "cn_customs": "html",
+    "us_census": "json",
+    "eurostat_comext": "csv",
+}
 EXAMPLES = 2000
 
 json_values = st.recursive(
@@ -62,6 +70,14 @@ markup_tokens = st.sampled_from(
         b"Jan-Feb",
         b"1- to-2",
         b"<title>",
+        b",,",
+        b'"',
+        b"\r\n",
+        b"EU27_2020",
+        b"VALUE_IN_EUROS",
+        b"QUANTITY_IN_100KG",
+        b"1e308",
+        b"-0",
     ]
 )
 
