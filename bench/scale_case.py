@@ -1,4 +1,4 @@
-"""A replayed year of all four sources, backfilled through the `backfill` deployment by 1, then 2 workers.
+"""A replayed year of every source, backfilled through the `backfill` deployment by 1, then 2 workers.
 
 python -m bench.scale_case [--workers 1 2] [--latency 0.5]
 
@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 
 from demo.make_releases import write_releases
 from demo.replay import ReplayServer
+from extractors import publisher_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("TRADEFLOW_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -103,7 +104,7 @@ def measure(worker_counts: list[int], latency: float) -> dict[str, Any]:
         "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
         "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "bench-key",
         "TRADEFLOW_MIN_INTERVAL_S": "{}",
-        "TRADEFLOW_SOURCE_CONCURRENCY": '{"un_comtrade": 2, "kr_customs": 2, "cn_customs": 2, "us_census": 2}',
+        "TRADEFLOW_SOURCE_CONCURRENCY": json.dumps(dict.fromkeys(publisher_ids(), 2)),
     }
     server = subprocess.Popen(
         [_prefect(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
@@ -111,7 +112,12 @@ def measure(worker_counts: list[int], latency: float) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    results: dict[str, Any] = {"months": len(MONTHS), "sources": 4, "latency_s": latency, "runs": {}}
+    results: dict[str, Any] = {
+        "months": len(MONTHS),
+        "sources": len(publisher_ids()),
+        "latency_s": latency,
+        "runs": {},
+    }
     try:
         deadline = time.monotonic() + 120
         while True:
