@@ -20,9 +20,10 @@ QUERY = """
 SELECT source, reporter, partner, flow, commodity_code, substr(period, 1, 7) AS month, period_months,
        printf('%.0f', value) AS value, currency, provisional
 FROM trade_flow
-WHERE (reporter = 'KOR' AND partner = 'CHN') OR (reporter = 'CHN' AND partner = 'KOR')
+WHERE ((reporter = 'KOR' AND partner = 'CHN') OR (reporter = 'CHN' AND partner = 'KOR'))
+   OR (reporter = 'EUU' AND partner IN ('KOR', 'CHN') AND commodity_code = '8542')
 ORDER BY month DESC, source, flow
-LIMIT 12
+LIMIT 16
 """
 
 
@@ -48,7 +49,7 @@ def main() -> int:
         nightly = subprocess.run([*cli, "nightly", "--as-of", dt.date(2026, 11, 30).isoformat()], env=env)
         print("\n$ tradeflow status", flush=True)
         subprocess.run([*cli, "status"], env=env, check=True)
-    print("Korea-China figures, latest first (sqlite3 data/demo.db):")
+    print("Korea-China figures, and the EU's chips trade with both, latest first (sqlite3 data/demo.db):")
     with sqlite3.connect(db) as conn:
         cursor = conn.execute(QUERY)
         names = [d[0] for d in cursor.description]

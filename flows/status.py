@@ -94,12 +94,13 @@ def render_status(engine: Engine, fmt: str) -> str:
     sources = sorted({c.source for c in cells})
     if not sources:
         return "nothing checked yet: run `tradeflow nightly` or `tradeflow backfill`\n"
-    lines = ["month    " + " ".join(f"{s:<13}" for s in sources)]
+    width = max(13, *(len(s) for s in sources))  # the longest state, "not_published", or a longer source id
+    lines = ["month    " + " ".join(f"{s:<{width}}" for s in sources)]
     for period, row in table.items():
-        lines.append(f"{period}  " + " ".join(f"{row.get(s, '-'):<13}" for s in sources))
+        lines.append(f"{period}  " + " ".join(f"{row.get(s, '-'):<{width}}" for s in sources))
     lines.append("")
     lines.append(
-        f"{'source':<13} {'last loaded':<12} {'last checked (UTC)':<26} {'last changed (UTC)':<26} failed"
+        f"{'source':<{width}} {'last loaded':<12} {'last checked (UTC)':<26} {'last changed (UTC)':<26} failed"
     )
     for source, f in freshness(cells).items():
         checked, changed = (str(f[k] or "-")[:19].replace("T", " ") for k in ("last_checked", "last_changed"))
@@ -109,7 +110,7 @@ def render_status(engine: Engine, fmt: str) -> str:
             else ""
         )
         lines.append(
-            f"{source:<13} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}{note}"
+            f"{source:<{width}} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}{note}"
         )
     warned = [c for c in cells if warnings_of(c.message)]
     if warned:

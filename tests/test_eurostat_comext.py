@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlalchemy import Engine
 
 from extractors import get_publisher
 from extractors.base import Payload
@@ -141,3 +142,19 @@ def test_the_watchlist_is_checked() -> None:
         "reporter=EUU",
         "reporter=DEU",
     ]
+
+
+def test_status_columns_line_up_with_a_long_source_id(engine: Engine) -> None:
+    """`tradeflow status` read as a person reads it: each month's state under its source's name, however
+    long the id."""
+    from flows.status import render_status
+    from warehouse.status import record_status
+
+    for source, state in (("eurostat_comext", "not_published"), ("kr_customs", "loaded")):
+        record_status(engine, source=source, scope="s", period=dt.date(2026, 9, 1), state=state, message="")
+    header, row = render_status(engine, "text").splitlines()[:2]
+    for name, state in (("eurostat_comext", "not_published"), ("kr_customs", "loaded")):
+        assert header.index(name) == row.index(state), (header, row)
+    table = render_status(engine, "text").splitlines()
+    (freshness,) = [line for line in table if line.startswith("kr_customs ")]
+    assert freshness.index("2026-09") == table[table.index("") + 1].index("last loaded")
