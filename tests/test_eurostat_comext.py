@@ -138,10 +138,14 @@ def test_404_is_not_published_and_413_says_too_big(httpserver: HTTPServer) -> No
 def test_the_watchlist_is_checked() -> None:
     with pytest.raises(ValueError, match="'85421' is not TOTAL or an HS2/HS4/HS6/CN8 code"):
         COMEXT.settings_model(commodities=["85421"])
-    assert [str(s) for s in COMEXT.scopes(COMEXT.settings_model(reporters=["EUU", "DEU"]))] == [
+    assert [str(s) for s in COMEXT.scopes(COMEXT.settings_model(reporters=["EU27_2020", "DEU"]))] == [
         "reporter=EUU",
         "reporter=DEU",
     ]
+    with pytest.raises(ValueError, match=r"\['KOR'\] not EU member states \(ISO alpha-3\) or EUU"):
+        COMEXT.settings_model(reporters=["KOR"])
+    with pytest.raises(ValueError, match="'KR' is not an ISO alpha-3 country, WLD or EUU"):
+        COMEXT.settings_model(partners=["KR"])
 
 
 def test_status_columns_line_up_with_a_long_source_id(engine: Engine) -> None:
