@@ -162,4 +162,18 @@ def prefect_api() -> Iterator[str | None]:
             yield server.api_url
     finally:
         _CURRENT = None
+        _send_what_is_queued()
         server.stop()
+
+
+def _send_what_is_queued(timeout_s: float = 5.0) -> None:
+    """Let Prefect's log and event workers send what they hold before the server goes: stopped first,
+    they print "--- Error logging to API ---" on the terminal after the run's own last line."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=timeout_s, at_exit=False)
+        except Exception:  # a worker that cannot drain must not keep the server up, or hide the run's end
+            continue
