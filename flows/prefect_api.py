@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+log = logging.getLogger("tradeflow.flows")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -175,5 +177,5 @@ def _send_what_is_queued(timeout_s: float = 5.0) -> None:
     for worker in (APILogWorker, EventsWorker):
         try:
             worker.drain_all(timeout=timeout_s, at_exit=False)
-        except Exception:  # a worker that cannot drain must not keep the server up, or hide the run's end
-            continue
+        except Exception as exc:  # a worker that cannot drain must not keep the server up
+            log.debug("Prefect's %s did not drain: %s", worker.__name__, exc)
