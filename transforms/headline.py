@@ -145,7 +145,7 @@ class Headline:
 
     def sentence(self) -> str:
         """One sentence to quote: 'KOR exports to CHN, 2024: USD 133.0 bn, +6.6% on year (12 of 12
-        months, kr_customs, last released 2025-01-15)'."""
+        months, <source>, last released 2025-01-15)'."""
         span = str(self.year) if self.months == 12 else f"{_months_span(self.months)} {self.year}"
         change = f"{self.yoy_pct:+.1f}% on year" if self.yoy_pct is not None else "no figure a year earlier"
         notes = [f"{self.months} of {self.through_month} months"]
