@@ -162,3 +162,28 @@ def test_status_columns_line_up_with_a_long_source_id(engine: Engine) -> None:
     table = render_status(engine, "text").splitlines()
     (freshness,) = [line for line in table if line.startswith("kr_customs ")]
     assert freshness.index("2026-09") == table[table.index("") + 1].index("last loaded")
+
+
+def test_area_codes_both_ways() -> None:
+    from extractors.eurostat_comext.areas import from_comext, to_comext
+
+    assert [to_comext(a) for a in ("EUU", "WLD", "GRC", "KOR")] == ["EU27_2020", "WORLD", "GR", "KR"]
+    assert [from_comext(c) for c in ("EU27_2020", "WORLD", "GR", "EL", "CN")] == [
+        "EUU",
+        "WLD",
+        "GRC",
+        "GRC",
+        "CHN",
+    ]
+    assert from_comext("QQ") == "eurostat_comext:QQ"  # not guessed: kept and reported
+
+
+def test_annual_rows_in_an_answer_are_not_months() -> None:
+    body = (
+        b"DATAFLOW,freq,reporter,partner,product,flow,indicators,TIME_PERIOD,OBS_VALUE\n"
+        b"ESTAT:DS-045409(1.0),A,DE,KR,8542,1,VALUE_IN_EUROS,2025,900\n"
+        b"ESTAT:DS-045409(1.0),M,DE,KR,8542,1,VALUE_IN_EUROS,2025-09,75\n"
+    )
+    payload = Payload("eurostat_comext", body, "https://comext.test/data", "csv", fetched_at=FETCHED)
+    (row,) = COMEXT.normalize(COMEXT.parse(payload)).to_dict(orient="records")
+    assert (row["period"], row["period_months"], row["value"]) == (dt.date(2025, 9, 1), 1, 75)

@@ -333,3 +333,70 @@ def test_an_export_filter_takes_a_group_name(figures: Engine, tmp_path: Path) ->
         str(others),
     )
     assert set(pd.read_csv(others, dtype={"commodity_code": str})["commodity_code"]) == {"TOTAL"}
+
+
+def test_a_line_in_several_currencies_reads_usd_unless_told(engine: Engine) -> None:
+    from warehouse.growth import read_line
+
+    may = dt.date(2025, 5, 1)
+    figures = [
+        row("cn_customs", "CHN", "KOR", "export", "TOTAL", may, v, c)
+        for v, c in ((10.0, "USD"), (70.0, "CNY"))
+    ]
+    figures.append(row("cn_customs", "CHN", "JPN", "export", "TOTAL", may, 9.0, "EUR"))
+    figures.append(row("cn_customs", "CHN", "JPN", "export", "TOTAL", may, 60.0, "CNY"))
+    load(engine, "cn_customs", may, figures, "editions")
+    korea = select("cn_customs", "CHN", "KOR", "export", "TOTAL", {})
+    assert read_line(engine, korea)[1] == "USD" and read_line(engine, korea)[0]["value"].tolist() == [10.0]
+    cny = select("cn_customs", "CHN", "KOR", "export", "TOTAL", {}, currency="CNY")
+    assert read_line(engine, cny)[0]["value"].tolist() == [70.0]
+    with pytest.raises(
+        HeadlineError,
+        match=r"no figures in EUR for CHN exports to KOR \(cn_customs\); there are figures in CNY, USD",
+    ):
+        read_line(engine, select("cn_customs", "CHN", "KOR", "export", "TOTAL", {}, currency="EUR"))
+    with pytest.raises(HeadlineError, match=r"has figures in CNY, EUR: choose one with --currency"):
+        read_line(engine, select("cn_customs", "CHN", "JPN", "export", "TOTAL", {}))
+
+
+def _growth_rows(figures: list[tuple[str, int, float, float | None, float]]) -> pd.DataFrame:
+    """trade_flow_growth rows for May 2025: (code, period_months, value, ytd_value, prior_year_value)."""
+    return pd.DataFrame(
+        [
+            {
+                "commodity_code": code,
+                "period": dt.date(2025, 5, 1) if months == 1 else dt.date(2025, 4, 1),
+                "period_months": months,
+                "value": value,
+                "prior_year_value": prior,
+                "ytd_value": ytd,
+                "ytd_prior_year_value": prior,
+                "ytd_months": 5,
+                "derived": False,
+                "provisional": False,
+                "released_at": pd.Timestamp("2025-06-01", tz="UTC"),
+                "first_value": value,
+            }
+            for code, months, value, ytd, prior in figures
+        ]
+    )
+
+
+def test_a_group_sum_is_never_partial() -> None:
+    """A code whose year to date is NULL (a month missing) leaves the group's NULL, though its month is
+    there; a code's figure of another span does not add to the others'."""
+    (may,) = combined_series(
+        _growth_rows([("8541", 1, 1.0, None, 1.0), ("8542", 1, 2.0, 9.0, 1.0)]), ("8541", "8542")
+    ).to_dict(orient="records")
+    assert may["value"] == 3.0 and pd.isna(may["ytd_value"])
+    mixed = combined_series(
+        _growth_rows([("8541", 1, 1.0, 5.0, 1.0), ("8542", 2, 2.0, 9.0, 1.0)]), ("8541", "8542")
+    )
+    assert mixed["value"].isna().all()
+
+
+def test_a_group_zero_a_year_earlier_gives_no_percentage() -> None:
+    (may,) = combined_series(
+        _growth_rows([("8541", 1, 1.0, 5.0, 0.0), ("8542", 1, 2.0, 9.0, 0.0)]), ("8541", "8542")
+    ).to_dict(orient="records")
+    assert may["prior_year_value"] == 0 and pd.isna(may["yoy_pct"]) and pd.isna(may["ytd_yoy_pct"])

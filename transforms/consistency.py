@@ -33,8 +33,9 @@ _CUMULATIVE_SHARE = 0.01
 
 def cumulative_periods(rows: pd.DataFrame) -> list[tuple[dt.date, int]]:
     """The January-to-N figures a release holds, as (period, period_months)."""
-    cumulative = rows[(rows["period_months"] > 1) & rows["period"].map(lambda p: p.month == 1)]
-    return sorted(set(zip(cumulative["period"], cumulative["period_months"].astype(int), strict=True)))
+    longer = rows[rows["period_months"] > 1]  # most releases have none: look at their dates only then
+    spans = zip(longer["period"], longer["period_months"].astype(int), strict=True)
+    return sorted({(period, months) for period, months in spans if period.month == 1})
 
 
 def neighbour_periods(rows: pd.DataFrame) -> list[tuple[dt.date, int]]:

@@ -95,17 +95,16 @@ def combined_series(rows: pd.DataFrame, codes: tuple[str, ...]) -> pd.DataFrame:
         provisional=("provisional", "any"),
         derived=("derived", "any"),
         released_at=("released_at", "max"),
-        codes=("commodity_code", "nunique"),
         shapes=("period_months", "nunique"),
     )
-    complete = (out["codes"] == len(codes)) & (out["shapes"] == 1)
+    same_shape = out["shapes"] == 1  # a code's month beside another's January-February does not add up
     for column in SUMMED:
-        sums = by_end[column].sum(min_count=1)
-        present = by_end[column].count()
-        out[column] = sums.where(complete & (present == len(codes)))
+        # Complete only when every code has the figure: a missing row and a NULL both leave it short.
+        present = by_end[column].count() == len(codes)
+        out[column] = by_end[column].sum(min_count=1).where(same_shape & present)
     out["yoy_pct"] = _pct(out["value"], out["prior_year_value"])
     out["ytd_yoy_pct"] = _pct(out["ytd_value"], out["ytd_prior_year_value"])
-    return out.drop(columns=["codes", "shapes"]).reset_index()
+    return out.drop(columns=["shapes"]).reset_index()
 
 
 def _pct(value: pd.Series, before: pd.Series) -> pd.Series:

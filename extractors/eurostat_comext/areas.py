@@ -12,18 +12,13 @@ from typing import Final
 from transforms import areas
 
 SOURCE = "eurostat_comext"
-COMEXT_AREAS: Final[dict[str, str]] = {"EU27_2020": "EUU", "WORLD": "WLD", "EL": "GRC", "GR": "GRC"}
+AGGREGATES: Final[dict[str, str]] = {"EU27_2020": "EUU", "WORLD": "WLD"}
 
 
 def to_comext(area: str) -> str:
     """A canonical area (ISO alpha-3, EUU, WLD) as Comext writes it."""
-    if area == "GRC":
-        return "GR"
-    for code, canonical in COMEXT_AREAS.items():
-        if canonical == area:
-            return code
-    return areas.to_alpha2(area)
+    return areas.to_alpha2(area, AGGREGATES)
 
 
 def from_comext(code: str) -> str:
-    return areas.from_alpha2(SOURCE, code, COMEXT_AREAS)
+    return areas.from_alpha2(SOURCE, code, {**AGGREGATES, "EL": "GRC"})

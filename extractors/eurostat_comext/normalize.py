@@ -35,12 +35,13 @@ def normalize(raw: pd.DataFrame) -> pd.DataFrame:
     known = known[known["OBS_VALUE"] != ""]
     if known.empty:
         return empty_canonical()
-    figures = known.pivot_table(
-        index=KEY, columns="indicators", values="OBS_VALUE", aggfunc="first"
-    ).reset_index()
-    flags = known.groupby(KEY)["OBS_FLAG"].agg(lambda f: "".join(sorted(set("".join(f))))).reset_index()
-    fetched = known.groupby(KEY)["fetched_at"].first().reset_index()
-    figures = figures.merge(flags, on=KEY).merge(fetched, on=KEY)
+    # One row per figure: its indicators side by side, the flags of either joined.
+    per_figure = known.groupby(KEY).agg(OBS_FLAG=("OBS_FLAG", "".join), fetched_at=("fetched_at", "first"))
+    figures = (
+        known.pivot_table(index=KEY, columns="indicators", values="OBS_VALUE", aggfunc="first")
+        .join(per_figure)
+        .reset_index()
+    )
     if "VALUE_IN_EUROS" not in figures.columns:
         return empty_canonical()
     figures = figures[figures["VALUE_IN_EUROS"].notna()]  # a weight alone is not a figure
