@@ -119,6 +119,7 @@ def gacc_page(month: str, k: int) -> str:
         ("R. O. Korea", 300.0 + k, 130.0 + k, 170.0),
         ("United States (US)", 420.0, 350.0 + k, 70.0),
         ("Taiwan, China", 260.0, 70.0, 190.0 + k),
+        ("European Union", 470.0 + k, 255.0 + k, 215.0),
     ]
     body = "".join(
         f"<tr><td><span>{name}</span></td><td>{ei:,.1f} </td><td>{ei * m:,.1f} </td><td>{e:,.1f} </td>"
@@ -195,6 +196,22 @@ def comext(month: str, k: int) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+# Demo monthly averages (units per euro), in the shape of the ECB's EXR answer: not the ECB's figures.
+DEMO_PER_EURO = {"USD": 1.16, "CNY": 8.28, "KRW": 1615.0}
+
+
+def exchange_rates(months: list[str]) -> str:
+    """Monthly average euro reference rates as the ECB Data Portal answers `format=csvdata`."""
+    lines = ["KEY,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,TITLE"]
+    for currency, base in DEMO_PER_EURO.items():
+        for k, month in enumerate(months):
+            rate = round(base * (1 + 0.004 * k), 4)
+            lines.append(
+                f"EXR.M.{currency}.EUR.SP00.A,M,{currency},EUR,SP00,A,{month},{rate},A,{currency}/Euro"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def write_releases(root: Path, months: list[str]) -> None:
     """Every source's sample releases for `months` under `root`, laid out as the replay server reads them."""
     for k, month in enumerate(months):
@@ -217,6 +234,8 @@ def write_releases(root: Path, months: list[str]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(comext(month, k).encode("utf-8"))
     (root / "cn_customs" / "preliminary.html").write_text(gacc_index(months), encoding="utf-8")
+    (root / "ecb_exr").mkdir(parents=True, exist_ok=True)
+    (root / "ecb_exr" / "EXR_M.csv").write_text(exchange_rates(months), encoding="utf-8")
 
 
 def main() -> None:

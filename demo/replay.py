@@ -7,6 +7,7 @@ Point the `TRADEFLOW_*_BASE_URL` settings at it (see `demo/tradeflow.toml` and `
     cn_customs   <base>/statics/report/preliminary*.html, <base>/Statics/<id>.html   cn_customs/<name>
     us_census    <base>/intltrade/{exports,imports}/hs                         us_census/<flow>_<YYYY-MM>.json
     eurostat_comext  <base>/comext/sdmx/2.1/data/DS-045409/<key>              eurostat_comext/<reporter>_<YYYY-MM>.csv
+    ecb_exr (rates)  <base>/service/data/EXR/M.<currencies>.EUR.SP00.A      ecb_exr/EXR_M.csv (the rows asked for)
 
 A release that is not in the folder is answered the way the publisher answers a month that is not out
 yet (an empty data list, an empty item list, a missing link, HTTP 204, HTTP 404).
@@ -77,7 +78,21 @@ def route(root: Path, path: str, query: dict[str, list[str]]) -> tuple[int, str,
         if file.is_file():
             return 200, "application/vnd.sdmx.data+csv; charset=utf-8", file.read_bytes()
         return 404, "text/plain", b"No Results Found"
+    if "/service/data/EXR/" in path:
+        return _exchange_rates(root / "ecb_exr" / "EXR_M.csv", path.rsplit("/", 1)[-1], q)
     return 404, "text/plain", f"no route for {path}".encode()
+
+
+def _exchange_rates(file: Path, key: str, q: dict[str, str]) -> tuple[int, str, bytes]:
+    """The rows of a recorded EXR answer that the key's currencies and the period range ask for."""
+    currencies = set(key.split(".")[1].split("+")) if key.count(".") == 4 else set()
+    lines = file.read_text(encoding="utf-8").splitlines() if file.is_file() else []
+    first, last = q.get("startPeriod", ""), q.get("endPeriod", "9999")
+    header, rows = (lines[0], lines[1:]) if lines else ("", [])
+    kept = [r for r in rows if r.split(",")[2] in currencies and first <= r.split(",")[6] <= last]
+    if not kept:
+        return 404, "text/plain", b"No results found."
+    return 200, "text/csv", ("\n".join([header, *kept]) + "\n").encode()
 
 
 FAULTS_HELP = """Faults, each used once per matching request, in order:
@@ -228,6 +243,7 @@ class ReplayServer:
             "TRADEFLOW_CN_CUSTOMS_BASE_URL": self.url,
             "TRADEFLOW_US_CENSUS_BASE_URL": f"{self.url}/intltrade",
             "TRADEFLOW_EUROSTAT_COMEXT_BASE_URL": f"{self.url}/comext/sdmx/2.1",
+            "TRADEFLOW_RATES_BASE_URL": self.url,
         }
 
     def __enter__(self) -> ReplayServer:

@@ -25,6 +25,14 @@ WHERE ((reporter = 'KOR' AND partner = 'CHN') OR (reporter = 'CHN' AND partner =
 ORDER BY month DESC, source, flow
 LIMIT 16
 """
+MIRROR = """
+SELECT exporter, importer, commodity_code, substr(period, 1, 7) AS month, export_source, import_source,
+       printf('%.0f', export_value) AS export_usd, printf('%.0f', import_value) AS import_usd,
+       export_currency || '/' || import_currency AS published_in, printf('%.3f', gap_ratio) AS gap_ratio
+FROM mirror_flows
+WHERE 'EUU' IN (exporter, importer)
+ORDER BY month DESC, exporter
+"""
 
 
 def main() -> int:
@@ -50,14 +58,22 @@ def main() -> int:
         print("\n$ tradeflow status", flush=True)
         subprocess.run([*cli, "status"], env=env, check=True)
     print("Korea-China figures, and the EU's chips trade with both, latest first (sqlite3 data/demo.db):")
+    _print_query(db, QUERY)
+    print(
+        "\nThe EU in the mirror view: China's exports against the EU's imports, in US dollars (mirror_flows):"
+    )
+    _print_query(db, MIRROR)
+    return nightly.returncode
+
+
+def _print_query(db: Path, query: str) -> None:
     with sqlite3.connect(db) as conn:
-        cursor = conn.execute(QUERY)
+        cursor = conn.execute(query)
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     widths = [max(len(str(x)) for x in [n, *(r[i] for r in rows)]) for i, n in enumerate(names)]
     for row in [names, *rows]:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
-    return nightly.returncode
 
 
 if __name__ == "__main__":

@@ -33,21 +33,29 @@ def publisher_ids() -> list[str]:
 
 @cache
 def get_publisher(source: str) -> Publisher[Any]:
-    points = _entry_points()
-    if source not in points:
-        raise KeyError(f"unknown source {source!r}; known: {sorted(points)}")
     from extractors.base import Publisher
 
+    publisher: Publisher[Any] = load_registered(
+        _entry_points(), source, Publisher, "publisher", "extractors/base.py"
+    )
+    return publisher
+
+
+def load_registered(points: dict[str, EntryPoint], source: str, contract: type, kind: str, where: str) -> Any:
+    """The object registered as `source`, checked against its contract (a runtime-checkable Protocol)."""
+    if source not in points:
+        raise KeyError(f"unknown {kind} {source!r}; known: {sorted(points)}")
     point = points[source]
     try:
-        publisher = point.load()
+        loaded = point.load()
     except Exception as exc:
-        raise RegistryError(f"publisher {source!r} ({point.value}) cannot be loaded: {exc}") from exc
-    if not isinstance(publisher, Publisher):
-        raise RegistryError(f"{point.value} does not keep the Publisher contract (extractors/base.py)")
-    if publisher.id != source:
-        raise RegistryError(f"{point.value} says its id is {publisher.id!r}, registered as {source!r}")
-    return publisher
+        raise RegistryError(f"{kind} {source!r} ({point.value}) cannot be loaded: {exc}") from exc
+    if not isinstance(loaded, contract):
+        raise RegistryError(f"{point.value} does not keep the {contract.__name__} contract ({where})")
+    said = getattr(loaded, "id", None)
+    if said != source:
+        raise RegistryError(f"{point.value} says its id is {said!r}, registered as {source!r}")
+    return loaded
 
 
 def all_publishers() -> list[Publisher[Any]]:

@@ -26,6 +26,7 @@ from flows import interrupt
 from flows.artifacts import final_state, publish, unreachable
 from flows.planning import Planned
 from flows.progress import Progress, describe, stderr_if_terminal
+from flows.rates import refresh_exchange_rates
 from flows.releases import Outcome, outcomes_since
 from flows.report import release_rows
 from flows.runtime import Runtime, runtime
@@ -257,6 +258,10 @@ def backfill_month(
 def _report(rt: Runtime, kind: str, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
     for line in unreachable(outcomes).values():
         get_run_logger().warning("%s", line)
+    rates = refresh_exchange_rates(rt)
+    if rates is not None:
+        line, warning = rates
+        (get_run_logger().warning if warning else get_run_logger().info)("%s", line)
     publish(rt, kind, outcomes)
     return final_state(rt, outcomes)
 

@@ -26,6 +26,7 @@ from pydantic_settings import (
 
 from extractors import get_publisher, publisher_ids
 from extractors.base import PublisherSettings
+from extractors.rates import rate_source_ids
 
 CONFIG_VARIABLE = "TRADEFLOW_CONFIG"
 
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     watchlist: dict[str, dict[str, Any]] = Field(default_factory=dict)
     # `[groups]`: commodity groups by name, usable wherever a commodity code is (headline, chart, export).
     groups: dict[str, list[str]] = Field(default_factory=lambda: {"semiconductors": ["8541", "8542"]})
+    # Exchange rates for mirror_flows: a registered rate source (`tradeflow.rates`); "" fetches none.
+    rates_source: str = Field(default_factory=lambda: next(iter(rate_source_ids()), ""))
+    rates_base_url: str | None = None  # unset: the rate source's own
 
     # Scheduling and orchestration.
     nightly_cron: str = "30 2 * * *"
@@ -138,6 +142,21 @@ class Settings(BaseSettings):
             if not codes or len(set(codes)) != len(codes) or not all(c.strip() for c in codes):
                 raise ValueError(f'group {name!r}: a list of distinct commodity codes, e.g. ["8541", "8542"]')
         return value
+
+    @field_validator("rates_source")
+    @classmethod
+    def _a_rate_source(cls, value: str) -> str:
+        known = rate_source_ids()
+        if value and value not in known:
+            raise ValueError(f"unknown exchange-rate source {value!r}; known: {known}, or empty for none")
+        return value
+
+    @field_validator("rates_base_url")
+    @classmethod
+    def _a_rates_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
+        return value.rstrip("/") if value else value
 
     @field_validator("nightly_timezone")
     @classmethod

@@ -106,6 +106,19 @@ def backfills_at_once(env: dict[str, str], *arguments: list[str]) -> list[subpro
     return [r for r in results if r is not None]
 
 
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`tradeflow <args>` in a subprocess with `env` over the environment; its output as text."""
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def empty_config(folder: Path) -> str:
     """A tradeflow.toml with nothing in it: every setting at its default (a missing file is an error)."""
     path = folder / "empty.toml"

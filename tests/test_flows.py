@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from sqlalchemy import Engine
 from demo.replay import ReplayServer
 from flows.prefect_flows import backfill, nightly
 from flows.runtime import reset_runtime, runtime
-from tests.helpers import count, snapshot, table_rows
+from tests.helpers import count, run_cli, snapshot, table_rows
 
 pytestmark = pytest.mark.prefect
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +32,8 @@ def engine(env: dict[str, str]) -> Engine:
 
 
 EXPECTED_ROWS = (
-    6 * 3 + 6 * 3 + 16 * 3 + 2 * 4 + 8 * 2
-)  # comtrade, kcs, gacc table 4 (16 a page), census, comext
+    6 * 3 + 6 * 3 + 20 * 3 + 2 * 4 + 8 * 2
+)  # comtrade, kcs, gacc table 4 (20 a page), census, comext
 
 
 def test_nightly_loads_then_skips_then_records_one_revision(engine: Engine, releases: Path) -> None:
@@ -183,22 +181,12 @@ def test_backfill_refuses_what_is_not_a_range_in_words_and_takes_a_stray_newline
     assert [(o.month, o.state) for o in outcomes] == [("2026-08", "loaded")]
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flows", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_nightly_and_backfill_at_once_in_two_processes(env: dict[str, str], engine: Engine) -> None:
     """Two processes load the same months at the same time: no duplicate figures or revisions."""
     results: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def run(name: str, *args: str) -> None:
-        results[name] = _cli(env, *args)
+        results[name] = run_cli(env, *args)
 
     threads = [
         threading.Thread(target=run, args=("nightly", "nightly", "--as-of", dt.date.today().isoformat())),
@@ -240,7 +228,7 @@ def test_offline_backfill_rebuilds_from_the_archive(env: dict[str, str], tmp_pat
         "TRADEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'rebuilt.db'}",
         "TRADEFLOW_UN_COMTRADE_BASE_URL": "http://127.0.0.1:9/unreachable",
     }
-    result = _cli(rebuilt_env, "backfill", "--offline", "--start", "2026-01", "--end", "2026-12")
+    result = run_cli(rebuilt_env, "backfill", "--offline", "--start", "2026-01", "--end", "2026-12")
     assert result.returncode == 0, result.stderr[-2000:]
     from warehouse.engine import create_warehouse_engine
 
@@ -296,7 +284,7 @@ def test_offline_rebuild_ends_where_the_live_warehouse_did_after_a_reverted_revi
     assert revised_twice > 2 * 12  # every export value of both sources went to B and back
 
     rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
-    result = _cli(
+    result = run_cli(
         {**env, "TRADEFLOW_DATABASE_URL": rebuilt_url},
         "backfill",
         "--offline",
@@ -329,7 +317,7 @@ def test_an_unreachable_source_is_one_line_and_its_untried_releases_keep_their_s
         "TRADEFLOW_UN_COMTRADE_BASE_URL": "http://127.0.0.1:9",
         "TRADEFLOW_HTTP_MAX_RETRIES": "0",
     }
-    result = _cli(
+    result = run_cli(
         broken,
         "backfill",
         "--start",
@@ -361,6 +349,6 @@ def test_an_unreachable_source_is_one_line_and_its_untried_releases_keep_their_s
     assert {s["state"] for s in statuses} == {"failed"} and 1 <= len(statuses) <= 3 + 4 - 1
     assert 13 - len(statuses) <= int(found[1]) <= 12
     assert all("connection refused by 127.0.0.1:9" in str(s["message"]) for s in statuses)
-    status = _cli(broken, "status")
+    status = run_cli(broken, "status")
     (row,) = [line for line in status.stdout.splitlines() if line.startswith("un_comtrade ")]
     assert "unreachable since" in row

@@ -148,3 +148,17 @@ class IngestStatus(SQLModel, table=True):
     # The digest of the last payload loaded (its sha256, or the publisher's digest of what identifies
     # it); named sha256 until migration 0006.
     payload_digest: str | None = Field(default=None, max_length=64)
+
+
+class ExchangeRate(SQLModel, table=True):
+    """A month's average exchange rate: what one unit of `currency` was worth in US dollars over the month
+    starting at `period`, from the rate source `source`. What `mirror_flows` converts non-dollar figures
+    with (since migration 0008)."""
+
+    __tablename__ = "exchange_rate"
+
+    currency: str = Field(primary_key=True, max_length=TEXT_LIMITS["currency"])
+    period: dt.date = Field(primary_key=True)
+    usd_per_unit: float = Field(sa_column=Column(Double, nullable=False))
+    source: str = Field(max_length=40)
+    fetched_at: dt.datetime = Field(sa_column=_utc_column())

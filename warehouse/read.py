@@ -20,7 +20,7 @@ VIEWS = (
     "source_freshness",
     "mirror_flows",
 )
-TABLES = ("trade_flow", "trade_flow_revision", "release", "ingest_status")
+TABLES = ("trade_flow", "trade_flow_revision", "release", "ingest_status", "exchange_rate")
 _FILTER_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=|>=|<=|>|<)\s*(.*?)\s*$")
 
 

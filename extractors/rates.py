@@ -1,0 +1,69 @@
+"""The exchange-rate contract: what turns a figure published in euros (or yuan, or won) into US dollars.
+
+Trade publishers each publish in their own currency; comparing one's exports with another's imports (the
+`mirror_flows` view) needs both in one. A rate source is a package like a publisher's (its facts in
+`extractors/<id>/`), registered under the entry-point group `tradeflow.rates`, exposing an object that
+satisfies `RateSource`:
+- `fetch_rates` asks for monthly average rates of some currencies over a range of months (one payload);
+- `parse_rates` turns that payload into rows `currency, period, usd_per_unit` (what one unit of the
+  currency was worth in US dollars, on average over the month starting at `period`).
+Like a publisher it never touches the database and never reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from extractors import load_registered
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from extractors.base import Payload
+    from extractors.http import HttpSession
+    from transforms.months import Month
+
+ENTRY_POINT_GROUP = "tradeflow.rates"
+RATE_COLUMNS = ("currency", "period", "usd_per_unit")
+
+
+@runtime_checkable
+class RateSource(Protocol):
+    """One publisher of exchange rates."""
+
+    id: str
+    title: str
+    default_base_url: str
+
+    def fetch_rates(
+        self, http: HttpSession, base_url: str, currencies: Sequence[str], first: Month, last: Month
+    ) -> Payload:
+        """Monthly average rates of `currencies` (ISO 4217, never USD) for `first`..`last`, one payload.
+        Raises NotPublished when the source has none of those months yet."""
+        ...
+
+    def parse_rates(self, payload: Payload) -> pd.DataFrame:
+        """Rows `currency, period (date, first of the month), usd_per_unit (float > 0)`. ParseError if
+        the payload is not in the source's layout."""
+        ...
+
+
+@cache
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)}
+
+
+def rate_source_ids() -> list[str]:
+    """Every registered rate source's id, sorted; nothing is imported."""
+    return list(_entry_points())
+
+
+@cache
+def get_rate_source(source: str) -> RateSource:
+    rates: RateSource = load_registered(
+        _entry_points(), source, RateSource, "exchange-rate source", "extractors/rates.py"
+    )
+    return rates

@@ -1,0 +1,89 @@
+"""The nightly fetches the exchange rates its figures need (flows/rates.py), against the replay server;
+a rate source that fails, or answers garbage, fails nothing and is asked again the next night."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine
+
+from demo.replay import ReplayServer
+from flows.prefect_flows import nightly
+from flows.runtime import runtime
+from tests.helpers import count, run_cli, table_rows
+from warehouse.read import read_view
+
+pytestmark = pytest.mark.prefect
+EXR = "/service/data/EXR/"
+TODAY = dt.date.today().isoformat()
+
+
+@pytest.fixture
+def engine(flow_env: dict[str, str]) -> Engine:
+    return runtime().engine
+
+
+def _eu_pairs(engine: Engine) -> set[tuple[str, str, str]]:
+    mirror = read_view(engine, "mirror_flows")
+    eu = mirror[(mirror["exporter"] == "EUU") | (mirror["importer"] == "EUU")]
+    return {(r.exporter, r.importer, str(r.period)[:7]) for r in eu.itertuples()}
+
+
+def test_the_nightly_fetches_the_rates_the_eu_rows_need_once(engine: Engine, replay: ReplayServer) -> None:
+    nightly(as_of=TODAY)
+    rates = table_rows(engine, "exchange_rate", order="period")
+    assert [(r["currency"], str(r["period"])[:7], r["source"]) for r in rates] == [
+        ("EUR", "2026-08", "ecb_exr"),
+        ("EUR", "2026-09", "ecb_exr"),
+    ]  # the months of Comext's euro figures, no more
+    assert rates[0]["usd_per_unit"] == 1.16  # the demo answer's dollars per euro for August
+    assert _eu_pairs(engine) == {
+        ("CHN", "EUU", "2026-08"),
+        ("CHN", "EUU", "2026-09"),
+        ("EUU", "CHN", "2026-08"),
+        ("EUU", "CHN", "2026-09"),
+    }
+    assert replay.count(EXR) == 1 and "M.USD.EUR.SP00.A" in next(r for r in replay.requests if EXR in r)
+    nightly(as_of=TODAY)
+    assert replay.count(EXR) == 1  # a month's average is not revised: not asked for again
+
+
+def test_a_failing_rate_source_fails_nothing_and_is_asked_again(
+    flow_env: dict[str, str], engine: Engine, replay: ReplayServer
+) -> None:
+    replay.faults[EXR] = ["status:503"] * 5  # the first attempt and its four retries
+    first = run_cli(flow_env, "nightly", "--as-of", TODAY)
+    assert first.returncode == 0, first.stderr[-2000:]
+    said = first.stdout + first.stderr
+    assert (
+        "exchange rates not fetched, asked again next run: ecb_exr 2026-09: gave up after 5 attempts" in said
+    )
+    assert count(engine, "exchange_rate") == 0 and not _eu_pairs(engine)
+    assert count(engine, "trade_flow") > 0 and {
+        s["state"]
+        for s in table_rows(engine, "ingest_status", order="source")
+        if s["source"] == "eurostat_comext"
+    } == {"loaded"}
+
+    replay.faults[EXR] = ["html"]  # a proxy's error page where the CSV should be
+    second = run_cli(flow_env, "nightly", "--as-of", TODAY)
+    assert second.returncode == 0 and "not CSV: an HTML or XML document" in second.stdout + second.stderr
+    assert count(engine, "exchange_rate") == 0
+
+    third = run_cli(flow_env, "nightly", "--as-of", TODAY)
+    assert third.returncode == 0
+    assert "exchange rates: 2 monthly rates of EUR from ecb_exr" in third.stdout + third.stderr
+    assert len(_eu_pairs(engine)) == 4
+
+
+def test_no_rate_source_fetches_nothing_and_says_what_is_missing(
+    flow_env: dict[str, str], engine: Engine, replay: ReplayServer
+) -> None:
+    result = run_cli({**flow_env, "TRADEFLOW_RATES_SOURCE": ""}, "nightly", "--as-of", TODAY)
+    assert result.returncode == 0
+    assert (
+        "exchange rates: none fetched (TRADEFLOW_RATES_SOURCE is empty); missing EUR for 2026-08..2026-09"
+        in (result.stdout + result.stderr)
+    )
+    assert replay.count(EXR) == 0 and count(engine, "exchange_rate") == 0
