@@ -39,6 +39,18 @@ def rates_of(content: bytes | str) -> dict[tuple[str, dt.date], float]:
     return {(c, p): v for c, p, v in frame.itertuples(index=False)}
 
 
+def test_every_rate_source_keeps_the_contract() -> None:
+    from extractors.rates import RateSource, rate_source_ids
+
+    assert rate_source_ids() == ["ecb_exr"]
+    for source in rate_source_ids():
+        rates = get_rate_source(source)
+        assert isinstance(rates, RateSource) and rates.id == source
+        assert rates.default_base_url.startswith("https://")
+    with pytest.raises(KeyError, match="unknown exchange-rate source 'ecb'; known: \\['ecb_exr'\\]"):
+        get_rate_source("ecb")
+
+
 def test_the_ecb_monthly_averages_become_dollars_per_unit() -> None:
     rates = rates_of((FIX / "exr_M_USD_CNY_2024-01_2024-03.csv").read_bytes())
     # A euro is worth the dollar's rate per euro; a yuan is that over the yuan's rate per euro.
@@ -120,7 +132,7 @@ def _rates(*rows: tuple[str, dt.date, float]) -> pd.DataFrame:
 @pytest.fixture
 def eu_and_china(engine: Engine) -> Engine:
     """China's exports to the EU in dollars (GACC), the EU's imports from China in euros (Comext), and the
-    reverse; a yuan edition of GACC's line; a two-month figure in euros."""
+    reverse; a yuan edition of GACC's line; a February-March figure on both sides, the EU's in euros."""
     jan = JAN
     load(
         engine,
@@ -130,7 +142,7 @@ def eu_and_china(engine: Engine) -> Engine:
             row("cn_customs", "CHN", "EUU", "export", "TOTAL", jan, 40e9),
             row("cn_customs", "CHN", "EUU", "export", "TOTAL", jan, 290e9, "CNY"),
             row("cn_customs", "CHN", "EUU", "import", "TOTAL", jan, 22e9),
-            row("cn_customs", "CHN", "EUU", "export", "8542", jan, 1.2e9, period_months=2),
+            row("cn_customs", "CHN", "EUU", "export", "8542", FEB, 1.2e9, period_months=2),
         ],
         "gacc",
     )
@@ -141,7 +153,7 @@ def eu_and_china(engine: Engine) -> Engine:
         [
             row("eurostat_comext", "EUU", "CHN", "import", "TOTAL", jan, 38e9, "EUR"),
             row("eurostat_comext", "EUU", "CHN", "export", "TOTAL", jan, 19e9, "EUR"),
-            row("eurostat_comext", "EUU", "CHN", "import", "8542", jan, 1e9, "EUR", period_months=2),
+            row("eurostat_comext", "EUU", "CHN", "import", "8542", FEB, 1e9, "EUR", period_months=2),
         ],
         "comext",
     )
@@ -154,8 +166,10 @@ def test_a_side_in_euros_enters_the_mirror_view_only_with_its_month_rate(eu_and_
     assert missing_rates(eu_and_china) == {"CNY": [JAN], "EUR": [JAN]}  # the two-month figure asks for none
 
     assert (
-        upsert_exchange_rates(eu_and_china, _rates(("EUR", JAN, 1.0905), ("CNY", JAN, 0.1398)), "ecb_exr")
-        == 2
+        upsert_exchange_rates(
+            eu_and_china, _rates(("EUR", JAN, 1.0905), ("CNY", JAN, 0.1398), ("EUR", FEB, 1.0795)), "ecb_exr"
+        )
+        == 3
     )
     assert missing_rates(eu_and_china) == {}
     mirror = read_view(eu_and_china, "mirror_flows", [parse_filter("importer=EUU")])

@@ -50,6 +50,14 @@ ENV_MISTAKES = {
         "base_url: Value error, must be an http",
     ),
     "timezone": ({"TRADEFLOW_NIGHTLY_TIMEZONE": "Seoul"}, "not a timezone: 'Seoul'"),
+    "rate source": (
+        {"TRADEFLOW_RATES_SOURCE": "ecb"},
+        "rates_source (TRADEFLOW_RATES_SOURCE): unknown exchange-rate source 'ecb'; known: ['ecb_exr']",
+    ),
+    "rates URL": (
+        {"TRADEFLOW_RATES_BASE_URL": "data-api.ecb.europa.eu"},
+        "rates_base_url (TRADEFLOW_RATES_BASE_URL): must be an http",
+    ),
 }
 
 
