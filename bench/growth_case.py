@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 
 from sqlalchemy import text
 
 from bench.warehouse_case import _info
-from bench.workloads import canonical_rows
+from bench.workloads import canonical_rows, median_s
 from transforms.headline import select
 from warehouse.engine import create_warehouse_engine
 from warehouse.growth import read_line
@@ -25,15 +22,6 @@ from warehouse.migrate import upgrade
 from warehouse.upsert import upsert_release
 
 _LINE = "source = :s AND reporter = :r AND partner = :p AND flow = :f AND commodity_code = :c"
-
-
-def _median_s(work: Callable[[], object], runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -63,9 +51,9 @@ def main() -> None:
     out = {
         "figures": rows // 2 * 2,
         "line_months": months,
-        "plain_s": _median_s(plain),
-        "read_line_s": _median_s(lambda: read_line(engine, selection)),
-        "view_s": _median_s(view, runs=3),
+        "plain_s": median_s(plain),
+        "read_line_s": median_s(lambda: read_line(engine, selection)),
+        "view_s": median_s(view, runs=3),
         "date": dt.date.today().isoformat(),
     }
     print(json.dumps(out))

@@ -10,31 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import text
 
 from bench.warehouse_case import _info
-from bench.workloads import canonical_rows
+from bench.workloads import canonical_rows, median_s
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
 from warehouse.rates import upsert_exchange_rates
 from warehouse.upsert import upsert_release
 
 PAIR = "exporter = 'KOR' AND importer = 'CHN'"
-
-
-def _median_s(work: Callable[[], object], runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -64,8 +52,8 @@ def main() -> None:
         "figures": len(dollars) + len(euros),
         "pairs_0002": len(read("mirror_flows_0002")),
         "pairs_0008": len(read("mirror_flows")),
-        "view_0002_s": _median_s(lambda: read("mirror_flows_0002")),
-        "view_0008_s": _median_s(lambda: read("mirror_flows")),
+        "view_0002_s": median_s(lambda: read("mirror_flows_0002")),
+        "view_0008_s": median_s(lambda: read("mirror_flows")),
         "date": dt.date.today().isoformat(),
     }
     with engine.begin() as conn:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import statistics
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -120,3 +123,13 @@ def comtrade_json(records: int, seed: int = 2) -> bytes:
             )
         )
     return json.dumps({"elapsedTime": "3.1 secs", "count": records, "data": data, "error": ""}).encode()
+
+
+def median_s(work: Callable[[], object], runs: int = 5) -> float:
+    """The median wall time of `runs` calls of `work`, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
