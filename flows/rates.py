@@ -38,8 +38,11 @@ def refresh_exchange_rates(rt: Runtime) -> tuple[str, bool] | None:
     except TradeflowError as exc:
         return f"exchange rates not fetched, asked again next run: {rt.redact(str(exc))}", True
     wanted = frame[frame["currency"].isin(list(missing))]
-    written = upsert_exchange_rates(rt.engine, wanted, source_id)
-    still = missing_rates(rt.engine)
+    try:
+        written = upsert_exchange_rates(rt.engine, wanted, source_id)
+        still = missing_rates(rt.engine)
+    except SQLAlchemyError as exc:
+        return f"exchange rates fetched but not stored, asked again next run ({type(exc).__name__})", True
     line = f"exchange rates: {written} monthly rates of {', '.join(missing)} from {source_id}"
     if still:
         left = sum(len(ms) for ms in still.values())

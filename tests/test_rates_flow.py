@@ -87,3 +87,35 @@ def test_no_rate_source_fetches_nothing_and_says_what_is_missing(
         in (result.stdout + result.stderr)
     )
     assert replay.count(EXR) == 0 and count(engine, "exchange_rate") == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's write lock is the injected fault
+def test_rates_that_cannot_be_written_are_reported_and_fetched_again(
+    flow_env: dict[str, str], db_url: str, monkeypatch: pytest.MonkeyPatch, replay: ReplayServer
+) -> None:
+    """Another process holds SQLite's write lock when the rates are to be stored: the run says so in one
+    line, nothing half-written; once the lock is gone the next refresh stores them."""
+    import sqlite3
+
+    from flows.rates import refresh_exchange_rates
+    from flows.runtime import reset_runtime
+
+    monkeypatch.setenv("TRADEFLOW_RATES_SOURCE", "")
+    reset_runtime()
+    nightly(as_of=TODAY)  # Comext's euro figures stored, no rate fetched
+    monkeypatch.setenv("TRADEFLOW_RATES_SOURCE", "ecb_exr")
+    monkeypatch.setenv("TRADEFLOW_SQLITE_BUSY_TIMEOUT_S", "0.5")
+    reset_runtime()
+    rt = runtime()
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        line, warning = refresh_exchange_rates(rt) or ("", False)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert warning and line.startswith("exchange rates fetched but not stored, asked again next run")
+    assert count(rt.engine, "exchange_rate") == 0
+    line, warning = refresh_exchange_rates(rt) or ("", True)
+    assert (line, warning) == ("exchange rates: 2 monthly rates of EUR from ecb_exr", False)
+    assert replay.count(EXR) == 2 and len(_eu_pairs(rt.engine)) == 4
