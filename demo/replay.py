@@ -89,7 +89,7 @@ def _exchange_rates(file: Path, key: str, q: dict[str, str]) -> tuple[int, str, 
     lines = file.read_text(encoding="utf-8").splitlines() if file.is_file() else []
     first, last = q.get("startPeriod", ""), q.get("endPeriod", "9999")
     header, rows = (lines[0], lines[1:]) if lines else ("", [])
-    kept = [r for r in rows if r.split(",")[2] in currencies and first <= r.split(",")[6] <= last]
+    kept = [r for r in rows if (cells := r.split(","))[2] in currencies and first <= cells[6] <= last]
     if not kept:
         return 404, "text/plain", b"No results found."
     return 200, "text/csv", ("\n".join([header, *kept]) + "\n").encode()

@@ -22,8 +22,13 @@ class RegistryError(Exception):
 
 
 @cache
+def registered(group: str) -> dict[str, EntryPoint]:
+    """The entry points of `group` by name, sorted; nothing is imported."""
+    return {ep.name: ep for ep in sorted(entry_points(group=group), key=lambda e: e.name)}
+
+
 def _entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)}
+    return registered(ENTRY_POINT_GROUP)
 
 
 def publisher_ids() -> list[str]:
@@ -64,5 +69,5 @@ def all_publishers() -> list[Publisher[Any]]:
 
 def reload_registry() -> None:
     """Forget what was found (a distribution was installed or removed since: tests do that)."""
-    _entry_points.cache_clear()
+    registered.cache_clear()
     get_publisher.cache_clear()

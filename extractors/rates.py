@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from extractors import load_registered
+from extractors import load_registered, registered
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from transforms.months import Month
 
 ENTRY_POINT_GROUP = "tradeflow.rates"
-RATE_COLUMNS = ("currency", "period", "usd_per_unit")
 
 
 @runtime_checkable
@@ -51,19 +49,14 @@ class RateSource(Protocol):
         ...
 
 
-@cache
-def _entry_points() -> dict[str, EntryPoint]:
-    return {ep.name: ep for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)}
-
-
 def rate_source_ids() -> list[str]:
     """Every registered rate source's id, sorted; nothing is imported."""
-    return list(_entry_points())
+    return list(registered(ENTRY_POINT_GROUP))
 
 
 @cache
 def get_rate_source(source: str) -> RateSource:
     rates: RateSource = load_registered(
-        _entry_points(), source, RateSource, "exchange-rate source", "extractors/rates.py"
+        registered(ENTRY_POINT_GROUP), source, RateSource, "exchange-rate source", "extractors/rates.py"
     )
     return rates

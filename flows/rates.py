@@ -40,11 +40,12 @@ def refresh_exchange_rates(rt: Runtime) -> tuple[str, bool] | None:
     wanted = frame[frame["currency"].isin(list(missing))]
     try:
         written = upsert_exchange_rates(rt.engine, wanted, source_id)
-        still = missing_rates(rt.engine)
     except SQLAlchemyError as exc:
         return f"exchange rates fetched but not stored, asked again next run ({type(exc).__name__})", True
     line = f"exchange rates: {written} monthly rates of {', '.join(missing)} from {source_id}"
-    if still:
-        left = sum(len(ms) for ms in still.values())
-        return f"{line}; {left} month(s) still without a rate ({', '.join(still)})", False
+    got = set(zip(wanted["currency"], wanted["period"], strict=True))
+    left = [(c, m) for c, months in missing.items() for m in months if (c, m) not in got]
+    if left:
+        currencies = ", ".join(sorted({c for c, _ in left}))
+        return f"{line}; {len(left)} month(s) still without a rate ({currencies})", False
     return line, False

@@ -4,6 +4,7 @@ a rate source that fails, or answers garbage, fails nothing and is asked again t
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -119,3 +120,32 @@ def test_rates_that_cannot_be_written_are_reported_and_fetched_again(
     line, warning = refresh_exchange_rates(rt) or ("", True)
     assert (line, warning) == ("exchange rates: 2 monthly rates of EUR from ecb_exr", False)
     assert replay.count(EXR) == 2 and len(_eu_pairs(rt.engine)) == 4
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # what is read and said, not where it is stored
+def test_months_the_rate_source_has_not_published_are_said_and_asked_again(
+    flow_env: dict[str, str], engine: Engine, releases: Path, replay: ReplayServer
+) -> None:
+    from flows.rates import refresh_exchange_rates
+
+    rates = releases / "ecb_exr" / "EXR_M.csv"
+    recorded = rates.read_text(encoding="utf-8")
+    rates.unlink()  # no rate out yet: HTTP 404
+    nightly(as_of=TODAY)
+    assert refresh_exchange_rates(runtime()) == (
+        "exchange rates: ecb_exr has none yet for EUR for 2026-08..2026-09 (no monthly rates for "
+        "2026-08..2026-09 yet (HTTP 404))",
+        False,
+    )
+    rates.write_text("\n".join(line for line in recorded.splitlines() if ",2026-09," not in line) + "\n")
+    assert refresh_exchange_rates(runtime()) == (
+        "exchange rates: 1 monthly rates of EUR from ecb_exr; 1 month(s) still without a rate (EUR)",
+        False,
+    )  # August's rate is out, September's not yet
+    assert [str(r["period"])[:7] for r in table_rows(engine, "exchange_rate", order="period")] == ["2026-08"]
+    runtime().warehouse_down = "the write lock is held elsewhere"
+    asked = replay.count(EXR)
+    assert refresh_exchange_rates(runtime()) is None and replay.count(EXR) == asked  # not even asked
+    runtime().warehouse_down = None
+    rates.write_text(recorded, encoding="utf-8")
+    assert refresh_exchange_rates(runtime()) == ("exchange rates: 1 monthly rates of EUR from ecb_exr", False)

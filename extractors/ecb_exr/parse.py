@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 
+import numpy as np
 import pandas as pd
 
 from extractors.base import Payload
@@ -51,7 +51,7 @@ def _per_euro(payload: Payload) -> pd.DataFrame:
             ParseError, f"TIME_PERIOD {frame.loc[~months, 'TIME_PERIOD'].iloc[0]!r} is not a month"
         )
     values = pd.to_numeric(frame["OBS_VALUE"], errors="coerce")
-    bad = values.isna() | ~values.map(lambda v: math.isfinite(v) and v > 0)
+    bad = ~(values.gt(0) & np.isfinite(values))  # NaN is neither
     if bad.any():
         raise payload.error(
             ParseError, f"OBS_VALUE {frame.loc[bad, 'OBS_VALUE'].iloc[0]!r} is not a positive rate"
