@@ -443,6 +443,22 @@ def test_census_groups_are_not_countries_and_unknown_codes_are_kept() -> None:
     assert set(imports["valuation"]) == {""}
 
 
+def test_census_rows_use_the_whole_list() -> None:
+    body = (
+        b'[["CTY_NAME","E_COMMODITY_SDESC","COMM_LVL","ALL_VAL_MO","time","CTY_CODE","E_COMMODITY"],'
+        b'["CROATIA","ICS","HS4","5","2026-01","4791","8542"],'
+        b'["KOSOVO","ICS","HS4","6","2026-01","4803","8542"],'
+        b'["EUROPEAN UNION","ICS","HS4","7","2026-01","0003","8542"],'
+        b'["A NEW COUNTRY","ICS","HS4","8","2026-01","9990","8542"]]'
+    )
+    exports = rows("us_census", payload("us_census", content=body))
+    assert dict(zip(exports["partner"], exports["value"], strict=True)) == {
+        "HRV": 5,
+        "XKX": 6,
+        "us_census:9990": 8,
+    }
+
+
 @pytest.mark.parametrize(
     "body",
     [

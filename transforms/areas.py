@@ -26,6 +26,8 @@ SPECIAL_AREAS: Final[dict[str, str]] = {
     "XFZ": "Free zones (UN Comtrade 838)",
     "XSC": "Special categories (UN Comtrade 839)",
     "XKX": "Kosovo (no ISO 3166-1 code; the code in common use)",
+    "XGZ": "Gaza Strip, where a publisher counts it apart from the West Bank (Census Schedule C 5082)",
+    "XWB": "West Bank, where a publisher counts it apart from the Gaza Strip (Census Schedule C 5083)",
     "XZZ": "Other / unspecified countries (Korea Customs ZZ)",
     "XAS": "ASEAN (GACC group row)",
     "XLA": "Latin America (GACC group row)",

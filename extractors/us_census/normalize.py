@@ -31,10 +31,7 @@ def normalize(raw: pd.DataFrame) -> pd.DataFrame:
         {
             "source": "us_census",
             "reporter": "USA",
-            "partner": [
-                area_from_census(str(c), str(n or ""))
-                for c, n in zip(frame["CTY_CODE"], frame["CTY_NAME"], strict=True)
-            ],
+            "partner": [area_from_census(str(c)) for c in frame["CTY_CODE"]],
             "flow": frame["flow"].to_numpy(),
             "commodity_system": ["TOTAL" if c in ("", "-", "TOTAL") else "HS" for c in codes],
             "commodity_code": ["TOTAL" if c in ("", "-", "TOTAL") else c for c in codes],
