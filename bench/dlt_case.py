@@ -5,7 +5,7 @@ python -m bench.dlt_case {sqlite|postgresql} ROWS_PARQUET DATABASE_URL WORKDIR K
 Runs in its own virtualenv (`.venv-dlt`, made by `make bench`), because dlt and Prefect pin different
 versions of shared libraries; it imports nothing from tradeflow. Loads the rows with
 `write_disposition="merge"` and tradeflow's unique key (KEY_COLUMNS, comma separated, passed by
-bench.run from `warehouse.models.TRADE_FLOW_KEY`) as the primary key, then loads them again (a
+bench.run from `warehouse.key.TRADE_FLOW_KEY`) as the primary key, then loads them again (a
 reload: nothing changed). Prints one JSON line with both times and the row count dlt left.
 """
 

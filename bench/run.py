@@ -83,7 +83,7 @@ DLT_SQLITE_ROWS = (5_000, 10_000)  # dlt's SQLite merge grows quadratically: 20,
 
 
 def _dlt_case(db: str, rows_file: Path, url: str, workdir: Path) -> dict[str, Any]:
-    from warehouse.models import TRADE_FLOW_KEY
+    from warehouse.key import TRADE_FLOW_KEY
 
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)

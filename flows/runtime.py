@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from extractors import all_publishers
-from extractors.http import HttpPolicy, HttpSession
 from extractors.redaction import redact_text
 from flows.settings import Settings, get_settings, with_prefect_secrets
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
 from warehouse.reference import CalendarRow, sync_source_calendar
+
+if TYPE_CHECKING:  # requests is imported by the runs that fetch, not by `ingest-file` or `status`
+    from extractors.http import HttpSession
 
 
 def open_warehouse(settings: Settings, *, migrate: bool = True) -> Engine:
@@ -38,6 +41,8 @@ def open_warehouse(settings: Settings, *, migrate: bool = True) -> Engine:
 
 
 def http_session(settings: Settings) -> HttpSession:
+    from extractors.http import HttpPolicy, HttpSession
+
     policy = HttpPolicy(
         connect_timeout_s=settings.http_connect_timeout_s,
         read_timeout_s=settings.http_read_timeout_s,

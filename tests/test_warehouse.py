@@ -15,8 +15,8 @@ from tests.helpers import canonical_frame, count, empty_config, release_info, sn
 from transforms.canonical import format_canonical
 from transforms.schema import SchemaError
 from warehouse.engine import create_warehouse_engine
+from warehouse.key import TRADE_FLOW_KEY
 from warehouse.migrate import current_revision, head_revision, upgrade
-from warehouse.models import TRADE_FLOW_KEY
 from warehouse.upsert import upsert_release
 
 TABLES = {"trade_flow", "trade_flow_revision", "release", "ingest_status"}
@@ -211,7 +211,7 @@ def test_every_reference_holds_after_loads(engine: Engine) -> None:
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
-    from warehouse.models import TRADE_FLOW_KEY, IngestStatus, Release, TradeFlow, TradeFlowRevision
+    from warehouse.models import IngestStatus, Release, TradeFlow, TradeFlowRevision
 
     inspector = inspect(engine)
     for model in (Release, TradeFlow, TradeFlowRevision, IngestStatus):

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from transforms.schema import CANONICAL_COLUMNS
-from warehouse.models import TRADE_FLOW_KEY
+from warehouse.key import TRADE_FLOW_KEY
 
 STAGE = "tradeflow_stage"  # a release's rows, staged for the merge
 CHANGED = "tradeflow_changed"  # the merge's new and changed rows
@@ -101,8 +101,9 @@ def prepared_rows(
                     if series.hasnans
                     else series.tolist()
                 )
-            elif name == "period" and dialect == "sqlite":
-                values = series.astype(str).tolist()
+            elif name == "period" and dialect == "sqlite":  # a handful of months: each made text once
+                codes, months = pd.factorize(series)
+                values = np.array([m.isoformat() for m in months], dtype=object)[codes].tolist()
             elif name == "provisional":
                 values = series.astype(int if dialect == "sqlite" else bool).tolist()
             else:

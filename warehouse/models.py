@@ -18,21 +18,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from transforms.schema import TEXT_LIMITS
-
-# The unique key, in its index's column order since migration 0004 (source and month first, so the same
-# index serves a reload's row hash lookup). The same columns as transforms.schema.KEY_COLUMNS.
-TRADE_FLOW_KEY = (
-    "source",
-    "period",
-    "period_months",
-    "reporter",
-    "partner",
-    "flow",
-    "commodity_system",
-    "commodity_code",
-    "currency",
-)
-
+from warehouse.key import TRADE_FLOW_KEY
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
