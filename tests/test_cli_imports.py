@@ -1,0 +1,61 @@
+"""What each command imports: a command never waits on the import of a library it does not use.
+
+Read from Python's own import log (PYTHONPROFILEIMPORTTIME), not timed: the times are in bench/README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import empty_config, run_cli
+
+HEAVY = {"pandas", "pyarrow", "numpy", "prefect", "requests", "sqlmodel", "alembic", "lxml", "bs4"}
+
+
+def _imported(env: dict[str, str], *args: str) -> set[str]:
+    result = run_cli({**env, "PYTHONPROFILEIMPORTTIME": "1"}, *args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = {
+        line.split("|")[2].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    assert "flows" in names  # the log was read
+    return names & HEAVY
+
+
+@pytest.fixture(scope="module")
+def warehouse_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("imports")
+    env = {
+        "TRADEFLOW_DATABASE_URL": f"sqlite:///{folder / 'warehouse.db'}",
+        "TRADEFLOW_CONFIG": empty_config(folder),
+        "TRADEFLOW_DATA_DIR": str(folder / "data"),
+    }
+    assert run_cli(env, "db", "upgrade").returncode == 0
+    return env
+
+
+def test_help_query_and_status_import_no_data_library(warehouse_env: dict[str, str]) -> None:
+    assert _imported(warehouse_env, "--help") == set()
+    assert _imported(warehouse_env, "query", "SELECT count(*) FROM trade_flow") == set()
+    assert _imported(warehouse_env, "status") == set()
+
+
+def test_loading_a_canonical_file_imports_no_http_orm_or_prefect(
+    warehouse_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(
+        "source,reporter,partner,flow,commodity_system,commodity_code,commodity_name,period,period_months,"
+        "value,currency,valuation,net_weight_kg,quantity,quantity_unit,provisional\n"
+        "canonical,KOR,CHN,export,HS,8542,,2026-09-01,1,12.5,USD,FOB,,,,false\n",
+        encoding="utf-8",
+    )
+    assert _imported(warehouse_env, "ingest-file", "--source", "canonical", str(path)) == {
+        "pandas",
+        "pyarrow",
+        "numpy",
+    }
