@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from flows.local import ingest_file
 from tests.helpers import canonical_frame, count, empty_config, release_info, snapshot, table_rows
-from transforms.canonical import format_canonical
+from transforms.canonical import format_canonical, parse_canonical_csv
 from transforms.schema import SchemaError
 from warehouse.engine import create_warehouse_engine
 from warehouse.key import TRADE_FLOW_KEY
@@ -157,6 +158,7 @@ def test_failure_inside_the_transaction_leaves_the_database_as_before(engine: En
 def test_parse_and_ingest_file_round_trip_through_the_cli(tmp_path: Path, db_url: str) -> None:
     frame = canonical_frame(25)
     frame.loc[0, "commodity_code"] = "010121"  # leading zero must survive
+    frame.loc[1, ["quantity", "quantity_unit"]] = [3.0, "kg"]  # an empty unit elsewhere: NULL, not ""
     source = _write_csv(tmp_path / "in.csv", frame)
     env = {
         "TRADEFLOW_DATABASE_URL": db_url,
@@ -184,12 +186,45 @@ def test_parse_and_ingest_file_round_trip_through_the_cli(tmp_path: Path, db_url
     engine = create_warehouse_engine(db_url)
     rows = table_rows(engine, "trade_flow")
     assert len(rows) == 25 and rows[0]["commodity_code"] == "010121"
+    units = [r["quantity_unit"] for r in rows]
+    assert units.count(None) == 24 and units.count("kg") == 1
     (release,) = table_rows(engine, "release")
     import hashlib
 
     assert release["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     assert Path(str(release["raw_path"])).read_bytes() == source.read_bytes()
     engine.dispose()
+
+
+def test_empty_cells_of_a_canonical_file_mean_no_unit_and_not_provisional() -> None:
+    header = ",".join(canonical_frame(1).columns)
+    data = f"{header}\nt,KOR,CHN,export,HS,8542,,2026-09-01,1,12.5,USD,FOB,,,,\n".encode()
+    frame = parse_canonical_csv(data, "inline")
+    assert pd.isna(frame.loc[0, "quantity_unit"])  # not ""
+    assert frame["provisional"].tolist() == [False]
+
+
+def test_each_figure_keeps_its_own_month_through_both_load_paths(engine: Engine) -> None:
+    """Months are converted once per distinct month for the driver: each row must get its own back."""
+
+    def months(frame: pd.DataFrame, start: int) -> pd.DataFrame:
+        frame["period"] = [dt.date(2026, 1 + (start + i) % 5, 1) for i in range(len(frame))]
+        return frame
+
+    first = months(canonical_frame(40), 0)
+    upsert_release(engine, first, release_info(b"a"))  # straight into trade_flow
+    more = months(canonical_frame(60, seed=1), 2)  # other months for the same lines: new figures, staged
+    upsert_release(engine, more, release_info(b"b"))
+    stored = {
+        (r["partner"], r["flow"], r["commodity_code"], str(r["period"])[:10], r["value"])
+        for r in table_rows(engine, "trade_flow")
+    }
+    expected = {
+        (r.partner, r.flow, r.commodity_code, r.period.isoformat(), r.value)
+        for frame in (first, more)
+        for r in frame.itertuples()
+    }
+    assert stored == expected
 
 
 def test_every_reference_holds_after_loads(engine: Engine) -> None:

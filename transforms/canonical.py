@@ -66,10 +66,9 @@ def _typed_read(data: bytes) -> pd.DataFrame:
         column = table.column(name)
         empty_as_null = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
         table = table.set_column(table.column_names.index(name), name, empty_as_null)
-    flag = table.column_names.index("provisional")
-    table = table.set_column(flag, "provisional", table.column(flag).fill_null(False))
-    # Converted in C++ (months as datetime.date, text as pandas' string dtype): a fifth of the time the
-    # same conversion took value by value into Python objects (bench/README.md).
+    # Converted in C++ (months as datetime.date, text as pandas' string dtype), not value by value into
+    # Python objects: reading and checking 200,000 rows fell from 0.58 s to 0.21 s (bench/README.md).
+    # An empty provisional cell (null here) is made false by the contract check, as for every source.
     frame: pd.DataFrame = table.to_pandas(date_as_object=True)
     return frame
 

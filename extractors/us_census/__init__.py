@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from extractors.us_census.calendar import UsCensusCalendar
-from extractors.us_census.scopes import CensusScope
+from extractors.us_census.scopes import SOURCE, CensusScope
 from extractors.us_census.settings import UsCensusSettings
 
 if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first used: `tradeflow --help`,
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first u
 
 
 class UsCensus:
-    id = "us_census"
+    id = SOURCE
     title = "US Census Bureau international trade API"
     settings_model = UsCensusSettings
     calendar = UsCensusCalendar()

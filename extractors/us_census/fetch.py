@@ -13,10 +13,9 @@ from extractors.base import Payload
 from extractors.http import HttpSession
 from extractors.redaction import redact_url
 from extractors.us_census.areas import iso3_to_census
-from extractors.us_census.scopes import CensusScope
+from extractors.us_census.scopes import SOURCE, CensusScope
 from extractors.us_census.settings import UsCensusSettings
 
-SOURCE = "us_census"
 VALUE_FIELDS = {"exports": ("ALL_VAL_MO",), "imports": ("GEN_VAL_MO", "CON_VAL_MO")}
 IMPORT_BASIS = {"general": "GEN_VAL_MO", "consumption": "CON_VAL_MO"}
 COMMODITY_FIELD = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}

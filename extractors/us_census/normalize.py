@@ -12,6 +12,7 @@ import pandas as pd
 
 from extractors.us_census.areas import area_from_census, is_group
 from extractors.us_census.calendar import annual_revision_date
+from extractors.us_census.scopes import SOURCE
 from transforms.schema import coerce_canonical, empty_canonical
 
 
@@ -29,7 +30,7 @@ def normalize(raw: pd.DataFrame) -> pd.DataFrame:
     codes = frame["commodity"].astype(str).str.strip()
     out = pd.DataFrame(
         {
-            "source": "us_census",
+            "source": SOURCE,
             "reporter": "USA",
             "partner": [area_from_census(str(c)) for c in frame["CTY_CODE"]],
             "flow": frame["flow"].to_numpy(),

@@ -23,13 +23,13 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 TABLE: Final[Path] = Path(__file__).with_name("schedule_c.csv")
 COLUMNS: Final[tuple[str, ...]] = ("code", "name", "iso_alpha2", "kind")
 
 Kind = Literal["country", "total", "group"]
-KINDS: Final[frozenset[str]] = frozenset({"country", "total", "group"})
+KINDS: Final[frozenset[str]] = frozenset(get_args(Kind))
 
 # A listing row: four digits, "|", the name (padded to the column's width), "|", two letters.
 _LISTING_ROW: Final = re.compile(r"^(?P<code>\d{4})\s*\|(?P<name>.*)(?P<iso>[A-Z]{2})\s*$")
