@@ -429,6 +429,89 @@ def test_gacc_value_that_is_not_a_number_is_an_error() -> None:
         rows("cn_customs", payload("cn_customs", content=body))
 
 
+_KOREA_ROW = (
+    "<tr><td><span>R. O. Korea</span></td><td>370.5 </td><td>760.3 </td><td>150.2 </td><td>320.1 </td>"
+    "<td>220.3 </td><td>440.2 </td><td>9.0</td><td>8.0</td><td>10.0</td></tr>"
+)
+
+
+def _korea_row(**change: str) -> bytes:
+    """The Jan-Feb 2026 page with Korea's row rewritten (old cell text -> new)."""
+    row = _KOREA_ROW
+    for old, new in change.items():
+        row = row.replace(old, new)
+    body = _page().decode()
+    assert _KOREA_ROW in body
+    return body.replace(_KOREA_ROW, row).encode()
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"<td>10.0</td>": ""}, "has 9 cells where the header has 10"),  # a cell missing
+        ({"<td>10.0</td>": "<td>10.0</td><td>11.0</td>"}, "has 11 cells where the header has 10"),
+        ({"<td>9.0</td>": "<td>9.0</td><td>7.0</td>"}, "has 11 cells where the header has 10"),
+        ({"<td><span>R. O. Korea</span></td>": "<td></td>"}, "has figures but no label"),
+        ({"<td><span>R. O. Korea</span></td>": ""}, "has 9 cells"),  # the label cell itself missing
+    ],
+)
+def test_gacc_row_with_figures_that_does_not_fit_the_header_is_refused_by_name(
+    change: dict[str, str], problem: str
+) -> None:
+    """A country row one cell short or long was taken for a spacer and dropped with its figures."""
+    p = payload("cn_customs", content=_korea_row(**change))
+    with pytest.raises(ParseError, match=problem) as caught:
+        rows("cn_customs", p)
+    assert caught.value.url == p.url
+
+
+def test_gacc_row_with_a_trailing_empty_cell_is_read() -> None:
+    whole = rows("cn_customs", payload("cn_customs", content=_page()))
+    padded = rows(
+        "cn_customs",
+        payload("cn_customs", content=_korea_row(**{"<td>10.0</td>": "<td>10.0</td><td> </td>"})),
+    )
+    pd.testing.assert_frame_equal(padded, whole)
+    assert len(whole[whole["partner"] == "KOR"]) == 4  # exports and imports, month and Jan-Feb
+
+
+def test_gacc_rows_without_figures_are_spacers_whatever_their_width() -> None:
+    whole = rows("cn_customs", payload("cn_customs", content=_page()))
+    spacers = (
+        _KOREA_ROW
+        + '<tr><td></td><td></td></tr><tr><td>Asia</td></tr><tr><td colspan="3">-</td><td>-</td></tr>'
+    )
+    body = _page().decode().replace(_KOREA_ROW, spacers).encode()
+    pd.testing.assert_frame_equal(rows("cn_customs", payload("cn_customs", content=body)), whole)
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        ('<td colspan="60000000">x</td>', "colspan=60000000 is over the limit"),
+        ('<td rowspan="20000000">x</td>', "rowspan=20000000 is over the limit"),
+        (
+            '<td colspan="999" rowspan="999">x</td></tr>' + "<tr><td>y</td></tr>" * 300,
+            "spans over 200,000 cells",
+        ),
+    ],
+)
+def test_gacc_hostile_spans_are_refused_in_bounded_time_and_memory(cell: str, problem: str) -> None:
+    """A 1.6 KB page with colspan=60000000 took 83 s and 1.1 GB before spans were bounded."""
+    body = _page().decode().replace("<td>9.0</td>", cell, 1).encode()
+    assert len(body) < 10_000
+    with pytest.raises(ParseError, match=problem):
+        rows("cn_customs", payload("cn_customs", content=body))
+
+
+def test_gacc_rowspan_past_the_last_row_is_clipped_like_a_browser() -> None:
+    body = _page().decode().replace('<td colspan="10">Note', '<td colspan="10" rowspan="65000">Note').encode()
+    pd.testing.assert_frame_equal(
+        rows("cn_customs", payload("cn_customs", content=body)),
+        rows("cn_customs", payload("cn_customs", content=_page())),
+    )
+
+
 # ----------------------------------------------------------------------------------------- us_census
 
 

@@ -48,11 +48,33 @@ _UNIT_RE = re.compile(
 _WORDS = {"thousand": 10**3, "million": 10**6, "hundred million": 10**8, "billion": 10**9}
 
 
-def _grid(table: Tag) -> list[list[str]]:
-    """The table as a rectangular grid of cell texts, with rowspan/colspan cells repeated."""
+# The HTML standard's own caps on spans (browsers clip to them); a GACC table has about ten columns and
+# fifty rows, so a page beyond these is hostile or broken, and refused before any cell is repeated.
+MAX_COLSPAN = 1000
+MAX_ROWSPAN = 65534
+MAX_GRID_CELLS = 200_000
+
+
+def _span(payload: Payload, cell: Tag, attribute: str, limit: int, row: int) -> int:
+    text = str(cell.get(attribute) or "1").strip()
+    if not text.isdigit():
+        return 1
+    span = int(text)
+    if span > limit:
+        raise payload.error(
+            ParseError, f"row {row + 1}: {attribute}={text[:20]} is over the limit of {limit}"
+        )
+    return max(span, 1)
+
+
+def _grid(payload: Payload, table: Tag) -> list[list[str]]:
+    """The table as a grid of cell texts, with rowspan/colspan cells repeated. Spans are bounded (a
+    rowspan stops at the table's last row, as in a browser) and so is the grid's size."""
     grid: list[list[str]] = []
     pending: dict[tuple[int, int], str] = {}
-    for r, row in enumerate(table.find_all("tr")):
+    rows = table.find_all("tr")
+    cells = 0
+    for r, row in enumerate(rows):
         out: list[str] = []
         c = 0
         for cell in row.find_all(["td", "th"]):
@@ -60,8 +82,14 @@ def _grid(table: Tag) -> list[list[str]]:
                 out.append(pending.pop((r, c)))
                 c += 1
             text = " ".join(cell.get_text(" ", strip=True).split())
-            colspan = int(str(cell.get("colspan") or 1)) if str(cell.get("colspan") or 1).isdigit() else 1
-            rowspan = int(str(cell.get("rowspan") or 1)) if str(cell.get("rowspan") or 1).isdigit() else 1
+            colspan = _span(payload, cell, "colspan", MAX_COLSPAN, r)
+            rowspan = min(_span(payload, cell, "rowspan", MAX_ROWSPAN, r), len(rows) - r)
+            cells += colspan * rowspan
+            if cells > MAX_GRID_CELLS:
+                raise payload.error(
+                    ParseError,
+                    f"row {r + 1}: the table spans over {MAX_GRID_CELLS:,} cells; a release table is far smaller",
+                )
             for dc in range(colspan):
                 out.append(text)
                 for dr in range(1, rowspan):
@@ -112,7 +140,7 @@ def parse_page(payload: Payload) -> pd.DataFrame:
         if soup.find("img") is not None:
             raise payload.error(ParseError, f"table ({number}) is published as an image, not an HTML table")
         raise payload.error(ParseError, "no HTML table on the page")
-    grid = _grid(max(tables, key=lambda t: len(t.find_all("tr"))))
+    grid = _grid(payload, max(tables, key=lambda t: len(t.find_all("tr"))))
     unit = next((m for row in grid for cell in row[:3] if (m := _UNIT_RE.search(cell))), None)
     if unit is None:
         raise payload.error(ParseError, 'no unit line like "Unit: USD1 Million"')
@@ -121,6 +149,27 @@ def parse_page(payload: Payload) -> pd.DataFrame:
         raise payload.error(ParseError, f"title says {currency} but the unit line says {unit.group(0)!r}")
     multiplier = int((unit.group(2) or "1").replace(",", "")) * _WORDS.get((unit.group(3) or "").lower(), 1)
     return _rows(payload, grid, number, int(year), title_month, currency, multiplier)
+
+
+def _aligned(payload: Payload, row: list[str], r: int, width: int) -> list[str] | None:
+    """A body row as one cell per column, or None for a row with no figures (a spacer, a heading, a note
+    spanning the table). A row with figures is never dropped: one that cannot be matched to the columns
+    is an error naming it. As of 2026-12 no real page has such a row; a hand-edited one would."""
+    label = row[0].strip() if row else ""
+    if len(row) == width and label and len(set(row)) > 1:
+        return row
+    if not any(_is_number(cell) for cell in row[1:]):
+        return None
+    name = repr(label) if label else f"{r + 1} (no label)"
+    if not label:
+        raise payload.error(ParseError, f"row {name} has figures but no label in its first cell")
+    if len(row) > width and not any(cell.strip() for cell in row[width:]):
+        return row[:width]  # trailing empty cells: the figures still line up with the header
+    raise payload.error(
+        ParseError,
+        f"row {name} has {len(row)} cells where the header has {width} columns: its figures cannot be "
+        "matched to the columns",
+    )
 
 
 def _month_name(month: int) -> str:
@@ -149,7 +198,8 @@ def _rows(
     first_data = next((i for i, row in enumerate(grid) if is_data(row)), None)
     if first_data is None:
         raise payload.error(ParseError, "no data rows (rows of numbers) in the table")
-    width = len(grid[first_data])
+    # The columns are the header's: a data row is read against them, never taken as their measure.
+    width = len(grid[first_data - 1]) if first_data else len(grid[first_data])
     # Header rows: those with one cell per column, less the title and unit lines that span them all.
     headers = [row for row in grid[:first_data] if len(row) == width and len(set(row)) > 1]
     if not headers:
@@ -163,6 +213,7 @@ def _rows(
         parts = list(dict.fromkeys(h[c] for h in headers))
         text = " | ".join(parts)
         columns.append((c, text, parts))
+    lines = [line for r in range(first_data, len(grid)) if (line := _aligned(payload, grid[r], r, width))]
     rows: list[dict[str, object]] = []
     header_months = set()
     seen: set[tuple[str, str, str]] = set()
@@ -195,10 +246,7 @@ def _rows(
             )
         seen.add((flow, measure, f"{kind}{months}"))
         columns_meta = {"col": c, "kind": kind, "months": months, "flow": flow, "measure": measure}
-        for r in range(first_data, len(grid)):
-            row = grid[r]
-            if len(row) != width or not row[0].strip() or len(set(row)) == 1:
-                continue  # spacer rows and notes spanning the whole table
+        for row in lines:
             figure = row[c].strip()
             rows.append(
                 {
