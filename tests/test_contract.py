@@ -18,9 +18,9 @@ from werkzeug import Request, Response
 
 from extractors import all_publishers, get_publisher
 from extractors.base import Payload, Publisher, PublisherSettings, ReleaseCalendar
-from extractors.errors import NotPublished
+from extractors.errors import NotPublished, ParseError
 from extractors.http import HttpPolicy, HttpSession
-from transforms.schema import CANONICAL_COLUMNS, coerce_canonical, validate_canonical
+from transforms.schema import CANONICAL_COLUMNS, SchemaError, coerce_canonical, validate_canonical
 
 FIX = Path(__file__).parent / "fixtures"
 KEY = "canary-KEY-0000/+="
@@ -199,6 +199,115 @@ def test_fetch_parse_normalise(source: str, httpserver: HTTPServer) -> None:
 
 def scope_listed(extractor: Publisher[Any], config: PublisherSettings, scope: str) -> bool:
     return scope in [str(s) for s in extractor.scopes(config)]
+
+
+# One figure written twice in the publisher's own format, the second time with other measures; and, where
+# the format names the reporter, the answer's reporter swapped for one the call did not ask for.
+def _comtrade_twice(body: bytes) -> bytes:
+    answer = json.loads(body)
+    answer["data"].append(answer["data"][0] | {"primaryValue": 1.0, "fobvalue": 1.0})
+    return json.dumps(answer).encode()
+
+
+def _comtrade_other_reporter(body: bytes) -> bytes:
+    answer = json.loads(body)
+    answer["data"] = [r | {"reporterCode": 156, "reporterISO": "CHN"} for r in answer["data"]]
+    return json.dumps(answer).encode()
+
+
+def _kr_twice(body: bytes) -> bytes:
+    items = re.findall(rb"<item>.*?</item>", body)
+    item = next(i for i in items if b"<hsCd>854232</hsCd>" in i)
+    return body.replace(item, item + item.replace(b"<expDlr>3500000000<", b"<expDlr>1<"), 1)
+
+
+def _cn_twice(body: bytes) -> bytes:
+    row = re.search(rb"<tr><td><span>R\. O\. Korea</span></td>.*?</tr>", body)
+    if row is None:  # the index page
+        return body
+    return body.replace(row[0], row[0] + row[0].replace(b"150.2 ", b"1.0 "), 1)
+
+
+def _census_twice(body: bytes) -> bytes:
+    rows = json.loads(body)
+    rows.append([*rows[1][:3], "1", *rows[1][4:]])
+    return json.dumps(rows).encode()
+
+
+def _comext_twice(body: bytes) -> bytes:
+    lines = body.decode().splitlines()
+    line = next(ln for ln in lines if ",KR,TOTAL,1,VALUE_IN_EUROS," in ln)
+    return "\n".join([*lines, line.rsplit(",", 1)[0] + ",1"]).encode()
+
+
+def _comext_other_reporter(body: bytes) -> bytes:
+    lines = body.decode().splitlines()
+    extra = [ln.replace(",EU27_2020,", ",DE,") for ln in lines[1:]]
+    return "\n".join([*lines, *extra]).encode()
+
+
+TWICE: dict[str, Callable[[bytes], bytes]] = {
+    "un_comtrade": _comtrade_twice,
+    "kr_customs": _kr_twice,
+    "cn_customs": _cn_twice,
+    "us_census": _census_twice,
+    "eurostat_comext": _comext_twice,
+}
+# None: the format does not name its reporter (the publisher is the reporter: KCS, GACC, Census).
+OTHER_REPORTER: dict[str, Callable[[bytes], bytes] | None] = {
+    "un_comtrade": _comtrade_other_reporter,
+    "kr_customs": None,
+    "cn_customs": None,
+    "us_census": None,
+    "eurostat_comext": _comext_other_reporter,
+}
+
+
+def _fetch_changed(source: str, server: HTTPServer, change: Callable[[bytes], bytes]) -> list[Payload]:
+    """The case's fetch against a server whose every answer is changed by `change`."""
+    extractor = get_publisher(source)
+    case = CASES[source]()
+    case.route(server)
+    for handler in server.ordered_handlers + server.oneshot_handlers + server.handlers:
+        response = handler.request_handler(None) if handler.request_handler else None  # respond_with_data's
+        if isinstance(response, Response) and response.status_code == 200:
+            response.set_data(change(response.get_data()))
+    config = settings_for(source, server, **case.config)
+    return extractor.fetch(
+        HttpSession(HttpPolicy(max_retries=0), secrets=[KEY]),
+        config,
+        case.period,
+        extractor.scope(case.scope),
+    )
+
+
+def _rows_of(source: str, payloads: list[Payload]) -> pd.DataFrame:
+    extractor = get_publisher(source)
+    return validate_canonical(pd.concat([extractor.normalize(extractor.parse(p)) for p in payloads]))
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_the_same_figure_twice_in_one_release_is_refused(source: str, httpserver: HTTPServer) -> None:
+    """Comext kept the first of two values for one key without a word (issue 26, item 2): every
+    publisher's release holding one figure twice is refused, naming the duplicate, never stored."""
+    assert set(TWICE) == set(CASES)
+    payloads = _fetch_changed(source, httpserver, TWICE[source])
+    with pytest.raises((ParseError, SchemaError), match=r"more than once|twice"):
+        _rows_of(source, payloads)
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_figures_of_a_reporter_not_asked_for_are_refused(source: str, httpserver: HTTPServer) -> None:
+    """An answer holding another reporter's series (DE when only EU27_2020 was asked) was stored."""
+    assert set(OTHER_REPORTER) == set(CASES)
+    change = OTHER_REPORTER[source]
+    if change is None:
+        assert "reporter" not in CASES[source]().scope  # the publisher reports for itself alone
+        return
+    payloads = _fetch_changed(source, httpserver, change)
+    with pytest.raises(ParseError, match="not asked for") as caught:
+        _rows_of(source, payloads)
+    assert caught.value.url.startswith("http://")
 
 
 def test_comtrade_keyed_endpoint_uses_the_header(httpserver: HTTPServer) -> None:

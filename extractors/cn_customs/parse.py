@@ -214,6 +214,10 @@ def _rows(
         text = " | ".join(parts)
         columns.append((c, text, parts))
     lines = [line for r in range(first_data, len(grid)) if (line := _aligned(payload, grid[r], r, width))]
+    labels = [" ".join(line[:label_cols]).strip() for line in lines]
+    twice = next((label for i, label in enumerate(labels) if label in labels[:i]), None)
+    if twice is not None:
+        raise payload.error(ParseError, f"row {twice!r} appears twice in the table: which figures hold?")
     rows: list[dict[str, object]] = []
     header_months = set()
     seen: set[tuple[str, str, str]] = set()

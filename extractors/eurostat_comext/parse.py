@@ -16,6 +16,8 @@ import pandas as pd
 
 from extractors.base import Payload
 from extractors.errors import ParseError, PublisherError
+from extractors.eurostat_comext.areas import from_comext, to_comext
+from extractors.eurostat_comext.scopes import ComextScope
 from extractors.http import html_page_title
 from transforms.months import month_pattern
 
@@ -71,12 +73,32 @@ def parse_answer(payload: Payload) -> pd.DataFrame:
     bad_value = (values != "") & ~values.str.fullmatch(_NUMBER)
     if bad_value.any():
         raise payload.error(ParseError, f"OBS_VALUE {values[bad_value].iloc[0]!r} is not a number")
+    _check_keys_and_reporter(payload, frame)
     frame = frame[monthly]  # annual rows (freq A) are not asked for; a month's release is its months
     out = pd.DataFrame({c: frame[c] for c in REQUIRED})
     out["OBS_FLAG"] = frame["OBS_FLAG"].str.strip() if "OBS_FLAG" in frame.columns else ""
     out["LAST UPDATE"] = frame["LAST UPDATE"] if "LAST UPDATE" in frame.columns else ""
     out["fetched_at"] = payload.fetched_at
     return out.reset_index(drop=True).loc[:, list(RAW_COLUMNS)]
+
+
+def _check_keys_and_reporter(payload: Payload, frame: pd.DataFrame) -> None:
+    """One observation per key, of the reporter the call asked for. An answer holding a key twice (with two
+    values, which one holds?) or a series of another reporter (DE when EU27_2020 was asked) is refused:
+    until 2026-12 the first of two values was kept and another reporter's series stored."""
+    key = [*DIMENSIONS, "TIME_PERIOD"]
+    twice = frame.duplicated(key, keep=False)
+    if twice.any():
+        first = frame.loc[twice, key].iloc[0]
+        raise payload.error(ParseError, f"observation {'.'.join(first)} appears more than once in the answer")
+    if payload.scope:
+        asked = ComextScope.parse(payload.scope).reporter
+        other = sorted({code for code in frame["reporter"].unique() if from_comext(code) != asked})
+        if other:
+            raise payload.error(
+                ParseError,
+                f"series of reporter {', '.join(other)}, not asked for: the call asked for {to_comext(asked)}",
+            )
 
 
 def payload_digest(payload: Payload) -> bytes:

@@ -18,6 +18,8 @@ import pandas as pd
 from extractors.base import Payload
 from extractors.errors import ParseError, PublisherError, TradeflowError
 from extractors.http import html_page_title
+from extractors.un_comtrade.areas import area_of
+from extractors.un_comtrade.scopes import ReporterScope
 from transforms.columns import map_distinct, object_frame
 
 RAW_FIELDS = (
@@ -75,9 +77,24 @@ def parse_answer(payload: Payload) -> pd.DataFrame:
             else f"refYear {year[index]} / refMonth {month[index]} is not a period"
         )
         raise payload.error(ParseError, f"record {index}: {problem}; expected Comtrade v1 records")
+    _check_reporter(payload, columns["reporterCode"])
     if pd.api.types.infer_dtype(columns["cmdCode"], skipna=False) != "string":
         (columns["cmdCode"],) = map_distinct(columns["cmdCode"], str)  # codes are text: "TOTAL", "8542"
     return object_frame(columns, len(records))
+
+
+def _check_reporter(payload: Payload, codes: np.ndarray) -> None:
+    """A fetched answer holds the one reporter its call asked for: records of another would be stored
+    under a release that never asked for them. A local file (no scope) may hold any reporter."""
+    if not payload.scope:
+        return
+    asked = ReporterScope.parse(payload.scope).reporter
+    for code in np.unique(codes):
+        if area_of(int(code)) != asked:
+            raise payload.error(
+                ParseError,
+                f"records of reporter {code} ({area_of(int(code))}), not asked for: the call asked for {asked}",
+            )
 
 
 def payload_digest(payload: Payload) -> bytes:
