@@ -138,6 +138,18 @@ class ReleaseCalendar:
         """False for a month that only ever comes inside another month's release."""
         return True
 
+    def final_from(self, period: Month) -> dt.date | None:
+        """The day from which month `period`'s figures are final by the calendar alone (the provisional
+        flag of a figure the payload does not flag itself), or None where time never changes it. Part of
+        what makes a payload "the same": identical bytes fetched before and after that day are two
+        releases, and the second one clears the flag."""
+        return None
+
+    def is_final(self, period: Month | None, as_of: dt.date) -> bool | None:
+        """Whether `period` is past `final_from` on `as_of` (None: the calendar does not say)."""
+        final_from = self.final_from(period) if period is not None else None
+        return None if final_from is None else as_of >= final_from
+
 
 SettingsT = TypeVar("SettingsT", bound=PublisherSettings, contravariant=True)
 
@@ -172,5 +184,6 @@ class Publisher(Protocol[SettingsT]):
         ...
 
     def payload_digest(self, payload: Payload) -> bytes:
-        """What identifies "the same payload" for the skip of unchanged releases (usually the bytes)."""
+        """What identifies "the same payload" for the skip of unchanged releases (usually the bytes). The
+        month's finality by the calendar (`ReleaseCalendar.final_from`) is added by the caller."""
         ...

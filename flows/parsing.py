@@ -68,9 +68,13 @@ def unmapped_areas(rows: pd.DataFrame) -> list[str]:
 
 
 def release_digest(publisher: Publisher[Any], payloads: list[Payload]) -> str:
-    """The payload digest of a release: what the publisher says identifies each payload, digested in
-    order. Equal digests mean the release is the one last loaded, and need not be parsed again."""
+    """The payload digest of a release: what the publisher says identifies each payload, with whether its
+    month was final by the calendar when it was fetched, digested in order. Equal digests mean the release
+    is the one last loaded, and need not be parsed again; the same bytes fetched once a month has become
+    final are another release, whose load clears the provisional flag."""
     digest = hashlib.sha256()
     for payload in payloads:
-        digest.update(hashlib.sha256(publisher.payload_digest(payload)).digest())
+        final = publisher.calendar.is_final(payload.period, payload.fetched_at.date())
+        marker = b"" if final is None else b"\x00final" if final else b"\x00provisional"
+        digest.update(hashlib.sha256(publisher.payload_digest(payload) + marker).digest())
     return digest.hexdigest()

@@ -58,6 +58,21 @@ def test_the_eu_aggregate_with_korea_and_china() -> None:
     assert rows["provisional"].all()  # September 2026 is revised until the end of 2027
 
 
+@pytest.mark.parametrize(
+    ("fetched", "provisional"),
+    [
+        (dt.datetime(2027, 5, 20, tzinfo=dt.UTC), True),  # the previous year's month, seen this year
+        (dt.datetime(2027, 12, 31, 23, tzinfo=dt.UTC), True),  # the last day Comext may revise it
+        (dt.datetime(2028, 1, 1, tzinfo=dt.UTC), False),  # the year after its own is over: final
+    ],
+)
+def test_a_month_stays_provisional_through_the_following_year(
+    fetched: dt.datetime, provisional: bool
+) -> None:
+    """Each release revises the current and the previous year: September 2026 may change through 2027."""
+    assert set(rows_of("ds045409_EU27_2020_2026-09.csv", fetched)["provisional"]) == {provisional}
+
+
 def test_flags_confidential_cells_cn8_and_greece() -> None:
     rows = rows_of("ds045409_flags_2026-09.csv", fetched_at=dt.datetime(2029, 1, 5, tzinfo=dt.UTC))
     by_code = {(r["reporter"], r["commodity_code"]): r for r in rows.to_dict(orient="records")}

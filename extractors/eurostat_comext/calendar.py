@@ -22,7 +22,16 @@ class EurostatComextCalendar(ReleaseCalendar):
     def recheck_days(self, settings: PublisherSettings) -> int | None:
         return 28  # each monthly release may revise them
 
+    def final_from(self, period: Month) -> dt.date:
+        return final_from(period)
+
+
+def final_from(period: Month) -> dt.date:
+    """Releases revise the current and the previous year: a month is final once the year after its own
+    is over (a 2025 month may change until 2026-12-31)."""
+    return dt.date(period.year + 2, 1, 1)
+
 
 def revisable(period: Month, as_of: dt.date) -> bool:
     """Whether the figure of `period` may still be revised by a later release, seen on `as_of`."""
-    return period.year >= as_of.year - 1
+    return as_of < final_from(period)

@@ -49,12 +49,7 @@ class KrCustoms:
         return normalize(raw)
 
     def payload_digest(self, payload: Payload) -> bytes:
-        """The body, plus whether the month is still provisional: the same bytes fetched after the
-        mid-month refresh are final figures, and must not be skipped as unchanged."""
-        from extractors.kr_customs.calendar import refresh_date
-
-        final = payload.period is not None and payload.fetched_at.date() >= refresh_date(payload.period)
-        return payload.content + (b"\x00final" if final else b"\x00provisional")
+        return payload.content  # the month's finality (the mid-month refresh) is the calendar's
 
 
 PUBLISHER = KrCustoms()

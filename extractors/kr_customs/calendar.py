@@ -23,6 +23,9 @@ class KrCustomsCalendar(ReleaseCalendar):
     def revision_window(self, settings: PublisherSettings) -> int:
         return 12  # the refresh re-issues the past year; older months are not seen to change
 
+    def final_from(self, period: Month) -> dt.date:
+        return refresh_date(period)
+
     def last_refresh(self, today: dt.date) -> dt.date:
         this_15th = today.replace(day=15)
         return this_15th if today >= this_15th else add_months(today.replace(day=1), -1).replace(day=15)

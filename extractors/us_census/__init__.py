@@ -48,9 +48,7 @@ class UsCensus:
         return normalize(raw)
 
     def payload_digest(self, payload: Payload) -> bytes:
-        from extractors.us_census.parse import payload_digest
-
-        return payload_digest(payload)
+        return payload.content  # the month's finality (the annual revision) is the calendar's
 
 
 PUBLISHER = UsCensus()

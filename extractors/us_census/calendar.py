@@ -26,6 +26,9 @@ class UsCensusCalendar(ReleaseCalendar):
     def revision_window(self, settings: PublisherSettings) -> int:
         return 13  # the annual revision covers the previous calendar year (up to 13 months back)
 
+    def final_from(self, period: Month) -> dt.date:
+        return annual_revision_date(period)
+
     def last_refresh(self, today: dt.date) -> dt.date:
         this_year = dt.date(today.year, *ANNUAL_REVISION)
         return this_year if today >= this_year else dt.date(today.year - 1, *ANNUAL_REVISION)

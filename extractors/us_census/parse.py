@@ -13,7 +13,6 @@ import pandas as pd
 from extractors.base import Payload
 from extractors.errors import ParseError
 from extractors.http import html_page_title
-from extractors.us_census.calendar import annual_revision_date
 from extractors.us_census.fetch import VALUE_FIELDS
 from transforms.months import month_pattern
 
@@ -88,10 +87,3 @@ def parse_answer(payload: Payload) -> pd.DataFrame:
             "fetched_at": payload.fetched_at,
         }
     )
-
-
-def payload_digest(payload: Payload) -> bytes:
-    """The body, plus whether the month is past its annual revision (then its figures are final)."""
-    period = payload.period
-    final = period is not None and payload.fetched_at.date() >= annual_revision_date(period)
-    return payload.content + (b"\x00final" if final else b"\x00provisional")
