@@ -30,6 +30,7 @@ EXPECTED_ERRORS: dict[tuple[str, str], int] = {
     ("extractors.errors", "TradeflowError"): 1,
     ("transforms.schema", "SchemaError"): 1,
     ("warehouse.query", "QueryError"): 1,
+    ("warehouse.read", "FilterError"): 2,
     ("transforms.headline", "HeadlineError"): 1,
     ("flows.prefect_api", "ServerNotStarted"): 1,
     ("warehouse.migrate", "SchemaTooNew"): 2,

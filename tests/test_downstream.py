@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.conftest import IN_CI
-from tests.helpers import empty_config, load, row
+from tests.helpers import empty_config, load, row, run_cli
 from transforms.months import add_months
 from warehouse.query import QueryError, read_only_query
 from warehouse.read import parse_filter, read_view
@@ -182,6 +182,79 @@ def test_boolean_filters_mean_the_same_on_both_databases(history: Engine) -> Non
     assert len(late) >= 1
     with pytest.raises(ValueError, match="true or false"):
         read_view(history, "trade_flow_latest", [parse_filter("provisional=maybe")])
+
+
+def test_filters_bind_by_the_columns_declared_type(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    """`--where commodity_code=0101` found nothing on SQLite (the code bound as the number 101) and a
+    23-digit value ended in an OverflowError traceback: filters now bind as each column's declared type."""
+    march = dt.date(2026, 3, 1)
+    load(
+        engine,
+        "kr_customs",
+        march,
+        [
+            row("kr_customs", "KOR", "CHN", "export", "0101", march, 5e6),
+            row("kr_customs", "KOR", "CHN", "export", "101010", march, 7e6),
+            row("kr_customs", "KOR", "CHN", "export", "854232", march, 4e9),
+        ],
+        "codes",
+    )
+    for view in ("trade_flow_latest", "trade_flow", "trade_flow_growth", "trade_flow_first_vs_latest"):
+        found = read_view(engine, view, [parse_filter("commodity_code=0101")])
+        assert found["commodity_code"].tolist() == ["0101"], view
+        assert read_view(engine, view, [parse_filter("commodity_code=101")]).empty, view
+    assert sorted(read_view(engine, "trade_flow", [parse_filter("commodity_code>=1")])["commodity_code"]) == [
+        "101010",
+        "854232",
+    ]  # text order, as on PostgreSQL: "0101" < "1"
+    assert len(read_view(engine, "trade_flow_latest", [parse_filter("value>=7000000")])) == 2
+    assert len(read_view(engine, "trade_flow_latest", [parse_filter("period_months=1")])) == 3
+    assert len(read_view(engine, "trade_flow_latest", [parse_filter("period>=2026-03-01")])) == 3
+    assert read_view(engine, "trade_flow_latest", [parse_filter("period>2026-03-01")]).empty
+    assert len(read_view(engine, "trade_flow_growth", [parse_filter("value>=7000000")])) == 2  # undeclared
+    assert read_view(engine, "trade_flow_latest", [parse_filter("value=" + "9" * 23)]).empty  # a number
+    assert read_view(engine, "trade_flow_growth", [parse_filter("value<" + "9" * 23)]).shape[0] == 3
+
+    env = {"TRADEFLOW_DATABASE_URL": db_url, "TRADEFLOW_CONFIG": empty_config(tmp_path)}
+    out = tmp_path / "codes.csv"
+    done = run_cli(
+        env,
+        "export",
+        "--view",
+        "trade_flow_latest",
+        "--where",
+        "commodity_code=0101",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert pd.read_csv(out, dtype=str)["commodity_code"].tolist() == ["0101"]
+    for where, says in (
+        ("value=lots", "value is a number, not 'lots'"),
+        ("period_months=" + "1" * 23, "period_months is a whole number of at most 19 digits"),
+        ("period_months=two", "period_months is a whole number, not 'two'"),
+        ("period=2026-13-01", "period is a date (YYYY-MM-DD), not '2026-13-01'"),
+        ("value=nan", "value is a finite number"),
+        ("nosuch=1", "has no column 'nosuch'"),
+        ("period", "bad filter 'period'"),
+    ):
+        refused = run_cli(
+            env,
+            "export",
+            "--view",
+            "trade_flow_latest",
+            "--where",
+            where,
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "x.csv"),
+        )
+        assert refused.returncode == 2, (where, refused.stderr)
+        assert refused.stderr.count("\n") == 1 and says in refused.stderr, (where, refused.stderr)
+        assert "Traceback" not in refused.stderr
 
 
 def _examples() -> dict[str, str]:

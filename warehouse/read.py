@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import BindParameter, Engine, bindparam, inspect, text, types
+from sqlalchemy.types import TypeEngine
 
 from transforms.values import jsonable
 
@@ -24,6 +27,11 @@ TABLES = ("trade_flow", "trade_flow_revision", "release", "ingest_status", "exch
 _FILTER_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=|!=|>=|<=|>|<)\s*(.*?)\s*$")
 
 
+class FilterError(ValueError):
+    """A `--where` that cannot mean anything: not COLUMN OP VALUE, no such column, or a value the column's
+    type cannot hold (a word for a number, a 23-digit integer, a date that is not one)."""
+
+
 @dataclass(frozen=True)
 class Filter:
     column: str
@@ -35,19 +43,52 @@ def parse_filter(text_: str) -> Filter:
     """'reporter=KOR', 'period>=2026-01-01' -> a Filter (values are always bound, never spliced)."""
     match = _FILTER_RE.match(text_)
     if not match:
-        raise ValueError(f"bad filter {text_!r}: expected COLUMN OP VALUE with OP one of = != >= <= > <")
+        raise FilterError(f"bad filter {text_!r}: expected COLUMN OP VALUE with OP one of = != >= <= > <")
     return Filter(*match.groups())
 
 
-def _typed(value: str) -> object:
-    """SQLite compares a number with text as unequal unless the column has an affinity: computed view
-    columns have none, so numeric-looking values are bound as numbers (text columns convert them back)."""
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            continue
-    return value
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _integer(column: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise FilterError(f"{column} is a whole number, not {value!r}") from None
+    if not _INT64[0] <= number <= _INT64[1]:
+        raise FilterError(f"{column} is a whole number of at most 19 digits, not {value[:40]!r}")
+    return number
+
+
+def _real(column: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise FilterError(f"{column} is a number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise FilterError(f"{column} is a finite number, not {value!r}")
+    return number
+
+
+def _when(column: str, value: str, kind: type[dt.date]) -> dt.date:
+    try:
+        return kind.fromisoformat(value)
+    except ValueError:
+        shape = "YYYY-MM-DD" if kind is dt.date else "YYYY-MM-DD[ HH:MM:SS]"
+        raise FilterError(f"{column} is a date ({shape}), not {value!r}") from None
+
+
+def _guessed(column: str, value: str) -> object:
+    """A column SQLite declares no type for (a computed view column): a number where the value reads as one,
+    else text. Codes are never such columns: every code column of every view is declared text."""
+    try:
+        return _integer(column, value)
+    except FilterError:
+        pass
+    try:
+        return _real(column, value)
+    except FilterError:
+        return value
 
 
 # Yes/no columns of the tables and views. SQLite stores them as 0/1, PostgreSQL as booleans: a filter on
@@ -67,13 +108,30 @@ _TRUTH = {
 }
 
 
-def _bound(column: str, value: str, dialect: str) -> object:
-    if column in BOOLEAN_COLUMNS:
+def _bound(column: str, value: str, kind: TypeEngine[Any]) -> object:
+    """The filter's value as the column's declared type holds it, so that each database compares like with
+    like: text for codes (`0101` stays `0101`), numbers for numbers, dates for dates."""
+    if column in BOOLEAN_COLUMNS or isinstance(kind, types.Boolean):
         try:
             return _TRUTH[value.strip().lower()]
         except KeyError:
-            raise ValueError(f"{column} is true or false, not {value!r}") from None
-    return _typed(value) if dialect == "sqlite" else value
+            raise FilterError(f"{column} is true or false, not {value!r}") from None
+    if isinstance(kind, types.Integer):
+        return _integer(column, value)
+    if isinstance(kind, types.Float | types.Numeric):
+        return _real(column, value)
+    if isinstance(kind, types.DateTime):
+        return _when(column, value, dt.datetime)
+    if isinstance(kind, types.Date):
+        return _when(column, value, dt.date)
+    if isinstance(kind, types.String):
+        return value
+    return _guessed(column, value)
+
+
+def column_types(engine: Engine, relation: str) -> dict[str, TypeEngine[Any]]:
+    """Each column's declared type, in order (NullType where SQLite declares none)."""
+    return {c["name"]: c["type"] for c in inspect(engine).get_columns(relation)}
 
 
 def columns_of(engine: Engine, relation: str) -> list[str]:
@@ -90,12 +148,13 @@ def read_view(
     """A view's rows where every filter holds. `commodity_code=<group>` (or `!=`) means the group's codes."""
     if view not in VIEWS + TABLES:
         raise ValueError(f"unknown view {view!r}; views: {', '.join(VIEWS)}; tables: {', '.join(TABLES)}")
-    columns = columns_of(engine, view)
+    columns = column_types(engine, view)
     clauses: list[str] = []
     params: dict[str, object] = {}
+    binds: list[BindParameter[Any]] = []
     for i, f in enumerate(filters or []):
         if f.column not in columns:
-            raise ValueError(f"{view} has no column {f.column!r}; columns: {', '.join(columns)}")
+            raise FilterError(f"{view} has no column {f.column!r}; columns: {', '.join(columns)}")
         codes = (groups or {}).get(f.value) if f.column == "commodity_code" else None
         if codes is not None and f.op in ("=", "!="):
             marks = ", ".join(f":p{i}_{j}" for j in range(len(codes)))
@@ -103,10 +162,13 @@ def read_view(
             params |= {f"p{i}_{j}": code for j, code in enumerate(codes)}
             continue
         clauses.append(f"{f.column} {'<>' if f.op == '!=' else f.op} :p{i}")
-        params[f"p{i}"] = _bound(f.column, f.value, engine.dialect.name)
+        kind = columns[f.column]
+        typed = None if isinstance(kind, types.NullType) else kind  # undeclared: typed by the value
+        binds.append(bindparam(f"p{i}", _bound(f.column, f.value, kind), type_=typed))
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    statement = text(f"SELECT * FROM {view}{where}").bindparams(*binds)
     with engine.connect() as conn:
-        result = conn.execute(text(f"SELECT * FROM {view}{where}"), params)
+        result = conn.execute(statement, params)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
