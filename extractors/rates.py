@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from extractors import load_registered, registered
+from extractors.errors import ParseError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,6 +48,29 @@ class RateSource(Protocol):
         """Rows `currency, period (date, first of the month), usd_per_unit (float > 0)`. ParseError if
         the payload is not in the source's layout."""
         ...
+
+
+# US dollars per unit that a real currency can be worth: the Turkish lira before 2005 was about 7e-7, the
+# Kuwaiti dinar is about 3.3. A rate outside (1e-320 crossed into infinity) is a broken answer, not a rate.
+PLAUSIBLE_USD_PER_UNIT = (1e-8, 1e4)
+
+
+def check_rates(payload: Payload, rates: pd.DataFrame) -> pd.DataFrame:
+    """The parsed rates, if every one is a finite number in the plausible range; else the answer is a
+    ParseError naming the first bad currency and month (nothing of it is stored)."""
+    import numpy as np
+
+    low, high = PLAUSIBLE_USD_PER_UNIT
+    values = rates["usd_per_unit"].astype(float)
+    bad = ~(np.isfinite(values) & values.between(low, high))
+    if bad.any():
+        first = rates[bad].iloc[0]
+        raise payload.error(
+            ParseError,
+            f"{first['currency']} {first['period']:%Y-%m}: {float(first['usd_per_unit'])!r} US dollars per unit is "
+            f"not a plausible rate (expected {low:g} to {high:g})",
+        )
+    return rates
 
 
 def rate_source_ids() -> list[str]:

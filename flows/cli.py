@@ -186,7 +186,7 @@ def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
         combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
     )
     if args.format == "json":
-        print(json.dumps(found.as_json(), indent=1))
+        print(json.dumps(found.as_json(), indent=1, allow_nan=False))
     else:
         print(found.sentence())
     return 0

@@ -74,7 +74,10 @@ def write_rows(
         out.write("[")
         for row in taken:
             record = {c: jsonable(v) for c, v in zip(columns, row, strict=True)}
-            out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False, default=str))
+            out.write(
+                ("\n" if count == 0 else ",\n")
+                + json.dumps(record, ensure_ascii=False, default=str, allow_nan=False)
+            )
             count += 1
         out.write("\n]\n" if count else "]\n")
     else:

@@ -12,7 +12,7 @@ def refresh_exchange_rates(rt: Runtime) -> tuple[str, bool] | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from extractors.errors import NotPublished, TradeflowError
-    from extractors.rates import get_rate_source
+    from extractors.rates import check_rates, get_rate_source
     from warehouse.rates import missing_rates, upsert_exchange_rates
 
     source_id = rt.settings.rates_source
@@ -32,17 +32,22 @@ def refresh_exchange_rates(rt: Runtime) -> tuple[str, bool] | None:
     base_url = rt.settings.rates_base_url or rates.default_base_url
     try:
         payload = rates.fetch_rates(rt.http, base_url, list(missing), months[0], months[-1])
-        frame = rates.parse_rates(payload)
+        frame = check_rates(payload, rates.parse_rates(payload))
     except NotPublished as exc:
         return f"exchange rates: {source_id} has none yet for {asked} ({exc.message})", False
     except TradeflowError as exc:
         return f"exchange rates not fetched, asked again next run: {rt.redact(str(exc))}", True
-    wanted = frame[frame["currency"].isin(list(missing))]
+    # Only the months asked for: an answer's other months (a range covers months that have rates) never
+    # overwrite stored rates behind the run's back.
+    asked_for = {(c, m) for c, months in missing.items() for m in months}
+    wanted = frame[[key in asked_for for key in zip(frame["currency"], frame["period"], strict=True)]]
     try:
         written = upsert_exchange_rates(rt.engine, wanted, source_id)
     except SQLAlchemyError as exc:
         return f"exchange rates fetched but not stored, asked again next run ({type(exc).__name__})", True
-    line = f"exchange rates: {written} monthly rates of {', '.join(missing)} from {source_id}"
+    line = f"exchange rates: {written.written} monthly rates of {', '.join(missing)} from {source_id}"
+    if written.revised:
+        line += f" ({written.revised} changed a stored rate, kept in exchange_rate_revision)"
     got = set(zip(wanted["currency"], wanted["period"], strict=True))
     left = [(c, m) for c, months in missing.items() for m in months if (c, m) not in got]
     if left:

@@ -19,7 +19,7 @@ from extractors.errors import NotPublished, ParseError, PermanentFetchError
 from extractors.http import HttpPolicy, HttpSession
 from extractors.rates import get_rate_source
 from tests.helpers import load, row, table_rows
-from warehouse.rates import missing_rates, upsert_exchange_rates
+from warehouse.rates import RatesWritten, missing_rates, upsert_exchange_rates
 from warehouse.read import parse_filter, read_view
 
 FIX = Path(__file__).parent / "fixtures" / "ecb_exr"
@@ -168,7 +168,7 @@ def test_a_side_in_euros_enters_the_mirror_view_only_with_its_month_rate(eu_and_
     assert (
         upsert_exchange_rates(
             eu_and_china, _rates(("EUR", JAN, 1.0905), ("CNY", JAN, 0.1398), ("EUR", FEB, 1.0795)), "ecb_exr"
-        )
+        ).written
         == 3
     )
     assert missing_rates(eu_and_china) == {}
@@ -199,11 +199,25 @@ def test_a_side_in_euros_enters_the_mirror_view_only_with_its_month_rate(eu_and_
     assert two_months.empty
 
 
-def test_a_revised_rate_replaces_the_stored_one(eu_and_china: Engine) -> None:
-    upsert_exchange_rates(eu_and_china, _rates(("EUR", JAN, 1.09)), "ecb_exr")
-    upsert_exchange_rates(eu_and_china, _rates(("EUR", JAN, 1.0905)), "ecb_exr")
+def test_a_revised_rate_replaces_the_stored_one_and_keeps_its_history(eu_and_china: Engine) -> None:
+    """A changed rate for a stored month changed past mirror values with no trace: the old rate is now
+    kept in exchange_rate_revision, like a revised figure; the same rate again changes nothing."""
+    assert upsert_exchange_rates(eu_and_china, _rates(("EUR", JAN, 1.09)), "ecb_exr") == RatesWritten(1, 0)
+    (first,) = table_rows(eu_and_china, "exchange_rate", order="currency")
+    assert upsert_exchange_rates(eu_and_china, _rates(("EUR", JAN, 1.0905)), "other_src") == RatesWritten(
+        0, 1
+    )
+    assert upsert_exchange_rates(eu_and_china, _rates(("EUR", JAN, 1.0905)), "other_src") == RatesWritten(
+        0, 0
+    )
     (stored,) = table_rows(eu_and_china, "exchange_rate", order="currency")
-    assert stored["usd_per_unit"] == 1.0905 and stored["source"] == "ecb_exr"
+    assert stored["usd_per_unit"] == 1.0905 and stored["source"] == "other_src"
+    (change,) = table_rows(eu_and_china, "exchange_rate_revision")
+    assert (change["currency"], str(change["period"])) == ("EUR", "2024-01-01")
+    assert (change["old_usd_per_unit"], change["new_usd_per_unit"]) == (1.09, 1.0905)
+    assert (change["old_source"], change["new_source"]) == ("ecb_exr", "other_src")
+    assert str(change["old_fetched_at"]) == str(first["fetched_at"])
+    assert str(change["revised_at"]) > str(first["fetched_at"])
     (pair,) = read_view(eu_and_china, "mirror_flows", [parse_filter("importer=EUU")]).to_dict(
         orient="records"
     )

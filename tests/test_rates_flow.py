@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
@@ -149,3 +150,80 @@ def test_months_the_rate_source_has_not_published_are_said_and_asked_again(
     runtime().warehouse_down = None
     rates.write_text(recorded, encoding="utf-8")
     assert refresh_exchange_rates(runtime()) == ("exchange rates: 1 monthly rates of EUR from ecb_exr", False)
+
+
+def _euro_and_won_figures(engine: Engine) -> None:
+    """Figures in euros for 2026-08 and in won for 2026-10, and a rate already stored for EUR 2026-10:
+    the rates missing are EUR 2026-08 and KRW 2026-10, asked in one call covering 2026-08..2026-10."""
+    from tests.helpers import load, row
+    from warehouse.rates import upsert_exchange_rates
+
+    aug, oct_ = dt.date(2026, 8, 1), dt.date(2026, 10, 1)
+    load(
+        engine,
+        "eurostat_comext",
+        aug,
+        [row("eurostat_comext", "EUU", "KOR", "import", "TOTAL", aug, 5e9, "EUR")],
+        "eu",
+    )
+    load(
+        engine,
+        "kr_customs",
+        oct_,
+        [row("kr_customs", "KOR", "DEU", "export", "TOTAL", oct_, 9e12, "KRW")],
+        "kr",
+    )
+    upsert_exchange_rates(
+        engine, pd.DataFrame({"currency": ["EUR"], "period": [oct_], "usd_per_unit": [1.0]}), "x"
+    )
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_only_the_months_asked_are_stored_and_stored_rates_are_not_rewritten(
+    flow_env: dict[str, str], engine: Engine, replay: ReplayServer
+) -> None:
+    """An answer covering a range holds rates of months nobody asked for (EUR 2026-09 and 2026-10, KRW
+    2026-08 and 2026-09): they overwrote stored rates with no trace (a past mirror value moved 8.6x)."""
+    from flows.rates import refresh_exchange_rates
+    from warehouse.rates import missing_rates
+
+    _euro_and_won_figures(engine)
+    assert missing_rates(engine) == {"EUR": [dt.date(2026, 8, 1)], "KRW": [dt.date(2026, 10, 1)]}
+    line, warning = refresh_exchange_rates(runtime()) or ("", True)
+    assert (line, warning) == ("exchange rates: 2 monthly rates of EUR, KRW from ecb_exr", False)
+    stored = {
+        (r["currency"], str(r["period"])[:7]): r["usd_per_unit"]
+        for r in table_rows(engine, "exchange_rate", order="currency")
+    }
+    assert stored == {
+        ("EUR", "2026-08"): 1.16,
+        ("EUR", "2026-10"): 1.0,
+        ("KRW", "2026-10"): pytest.approx(1.1693 / 1627.92),
+    }
+    assert count(engine, "exchange_rate_revision") == 0
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_rate_that_crosses_into_infinity_is_refused(
+    flow_env: dict[str, str], engine: Engine, releases: Path, replay: ReplayServer
+) -> None:
+    """KRW at 1e-320 per euro passed the positive-and-finite check, crossed to an infinite dollar rate,
+    was stored, and mirror_flows printed bare Infinity: the whole answer is now refused, nothing stored."""
+    from flows.rates import refresh_exchange_rates
+
+    rates = releases / "ecb_exr" / "EXR_M.csv"
+    rates.write_text(rates.read_text(encoding="utf-8").replace("2026-10,1627.92", "2026-10,1e-320"))
+    _euro_and_won_figures(engine)
+    line, warning = refresh_exchange_rates(runtime()) or ("", False)
+    assert warning and line.startswith("exchange rates not fetched, asked again next run: ecb_exr")
+    assert "KRW 2026-10: inf US dollars per unit is not a plausible rate (expected 1e-08 to 10000)" in line
+    assert count(engine, "exchange_rate") == 1  # the one stored before
+    rates.write_text(rates.read_text(encoding="utf-8").replace("2026-10,1e-320", "2026-10,1627.92"))
+    assert refresh_exchange_rates(runtime()) == (
+        "exchange rates: 2 monthly rates of EUR, KRW from ecb_exr",
+        False,
+    )

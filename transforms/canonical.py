@@ -98,5 +98,5 @@ def format_canonical(frame: pd.DataFrame, fmt: str) -> str:
             {col: _plain(val) for col, val in zip(CANONICAL_COLUMNS, row, strict=True)}
             for row in frame.itertuples(index=False, name=None)
         ]
-        return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+        return json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
     raise ValueError(f"unknown format {fmt!r}; expected csv or json")

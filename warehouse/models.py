@@ -148,3 +148,21 @@ class ExchangeRate(SQLModel, table=True):
     usd_per_unit: float = Field(sa_column=Column(Double, nullable=False))
     source: str = Field(max_length=40)
     fetched_at: dt.datetime = Field(sa_column=_utc_column())
+
+
+class ExchangeRateRevision(SQLModel, table=True):
+    """One change of a stored month's rate (migration 0009): append-only, so a past `mirror_flows` value
+    can always be explained."""
+
+    __tablename__ = "exchange_rate_revision"
+    __table_args__ = (Index("ix_exchange_rate_revision_key", "currency", "period"),)
+
+    id: int | None = Field(default=None, sa_column=_id_column())
+    currency: str = Field(max_length=TEXT_LIMITS["currency"])
+    period: dt.date
+    old_usd_per_unit: float = Field(sa_column=Column(Double, nullable=False))
+    new_usd_per_unit: float = Field(sa_column=Column(Double, nullable=False))
+    old_source: str = Field(max_length=40)
+    new_source: str = Field(max_length=40)
+    old_fetched_at: dt.datetime = Field(sa_column=_utc_column())
+    revised_at: dt.datetime = Field(sa_column=_utc_column())

@@ -178,7 +178,9 @@ def write_frame(frame: pd.DataFrame, fmt: str, out: Path) -> None:
         frame.to_csv(out, index=False)
     elif fmt == "json":
         records = [{k: jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-        out.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        out.write_text(
+            json.dumps(records, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8"
+        )
     elif fmt == "parquet":
         frame.to_parquet(out, index=False)
     else:

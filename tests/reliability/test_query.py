@@ -123,3 +123,35 @@ def test_query_streams_everything_without_a_limit_in_csv(loaded: dict[str, str])
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(io.StringIO(result.stdout))
     assert len(frame) == 40 and frame["period"].iloc[0] == dt.date(2026, 1, 1).isoformat()
+
+
+def _strict(text_: str) -> object:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"bare {constant} in JSON output")
+
+    return json.loads(text_, parse_constant=refuse)
+
+
+def test_json_output_never_holds_infinity_or_nan(
+    engine: Engine, db_url: str, loaded: dict[str, str], tmp_path: Path
+) -> None:
+    """mirror_flows printed bare `Infinity` once a rate crossed into infinity: invalid JSON. A number that
+    is not finite is null in every JSON tradeflow writes (query and export), on both databases."""
+    if "sqlite" in db_url:
+        sql = "SELECT 9e999 AS up, -9e999 AS down, 1.5 AS fine"
+    else:
+        sql = (
+            "SELECT 'Infinity'::float8 AS up, '-Infinity'::numeric AS down, 'NaN'::float8 AS nan, 1.5 AS fine"
+        )
+    result = _cli(loaded, "query", "--format", "json", sql)
+    assert result.returncode == 0, result.stderr
+    (record,) = _strict(result.stdout)  # type: ignore[misc]
+    assert record["up"] is None and record["down"] is None and record["fine"] == 1.5
+    assert record.get("nan") is None
+    with engine.begin() as conn:  # a stored infinity (written before the rule) exported as JSON
+        conn.execute(text("UPDATE trade_flow SET value = :v WHERE id = 1"), {"v": float("inf")})
+    out = tmp_path / "flows.json"
+    result = _cli(loaded, "export", "--view", "trade_flow", "--format", "json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    records = _strict(out.read_text(encoding="utf-8"))
+    assert isinstance(records, list) and [r["value"] for r in records if r["id"] == 1] == [None]
