@@ -23,11 +23,16 @@ from typing import Any
 from extractors.base import Payload
 
 
+class DamagedArchive(Exception):
+    """An archived file that is not what its name and manifest say (edited, truncated, unreadable)."""
+
+
 def _write_atomic(target: Path, data: bytes) -> None:
     """Write via a temporary file of this writer's own, then rename: two processes archiving the same
     release at once (two backfills, two workers on one disk) each rename a whole file, and the last wins
-    (a shared temporary name let one rename the other's file away, a FileNotFoundError)."""
-    if target.exists():
+    (a shared temporary name let one rename the other's file away, a FileNotFoundError). A file already
+    there with other bytes (damaged since) is replaced by the good copy."""
+    if target.exists() and target.read_bytes() == data:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")
@@ -68,11 +73,12 @@ class Manifest:
     parts: list[dict[str, Any]]
 
     def payloads(self, fetched_at: dt.datetime | None = None) -> list[Payload]:
-        """The release's payloads as fetched (at `fetched_at`, for a later fetch of the same bytes)."""
-        return [
+        """The release's payloads as fetched (at `fetched_at`, for a later fetch of the same bytes), each
+        checked against the digest its name and the manifest give it before anything reads it."""
+        payloads = [
             Payload(
                 source=self.source,
-                content=(self.path.parent / part["file"]).read_bytes(),
+                content=_verified(self.path.parent / part["file"], part["sha256"], int(part["bytes"])),
                 url=part["url"],
                 ext=part["ext"],
                 period=self.period,
@@ -82,6 +88,27 @@ class Manifest:
             )
             for part in self.parts
         ]
+        if release_sha256(payloads) != self.sha256 or self.path.name != f"{self.sha256}.release.json":
+            raise DamagedArchive(f"{self.path}: its payloads do not make the release its name and sha256 say")
+        return payloads
+
+
+def _verified(path: Path, sha256: str, size: int) -> bytes:
+    if path.name.split(".", 1)[0] != sha256:
+        raise DamagedArchive(
+            f"{path}: the manifest gives it sha256 {sha256[:12]}..., not the one its name says"
+        )
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DamagedArchive(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != sha256:
+        raise DamagedArchive(
+            f"{path}: {len(content):,} bytes whose sha256 is {actual[:12]}..., not the {sha256[:12]}... of its "
+            f"name and manifest ({size:,} bytes archived): edited or truncated since"
+        )
+    return content
 
 
 def archive_release(
@@ -130,56 +157,97 @@ def _log_fetch(manifest: Path, scope: str, fetched_at: dt.datetime) -> None:
         os.close(fd)
 
 
+_PART_KEYS = {"file": str, "url": str, "ext": str, "sha256": str, "bytes": int}
+
+
 def read_manifest(path: Path) -> Manifest:
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    return Manifest(
-        path=path,
-        source=doc["source"],
-        scope=doc["scope"],
-        period=dt.date.fromisoformat(doc["period"]),
-        sha256=doc["sha256"],
-        fetched_at=dt.datetime.fromisoformat(doc["fetched_at"]),
-        parts=doc["parts"],
-    )
+    """A manifest, checked whole: a truncated or edited one is a DamagedArchive naming the file."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict):
+            raise TypeError("not a JSON object")
+        parts = doc["parts"]
+        if not isinstance(parts, list) or not parts:
+            raise TypeError("'parts' is not a list of payload files")
+        for part in parts:
+            for key, kind in _PART_KEYS.items():
+                if not isinstance(part, dict) or not isinstance(part.get(key), kind):
+                    raise KeyError(f"parts[].{key}")
+        return Manifest(
+            path=path,
+            source=str(doc["source"]),
+            scope=str(doc["scope"]),
+            period=dt.date.fromisoformat(doc["period"]),
+            sha256=str(doc["sha256"]),
+            fetched_at=dt.datetime.fromisoformat(doc["fetched_at"]),
+            parts=parts,
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DamagedArchive(f"{path}: the manifest cannot be read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise DamagedArchive(
+            f"{path}: the manifest is not whole JSON ({exc.msg} at character {exc.pos})"
+        ) from None
+    except KeyError as exc:
+        raise DamagedArchive(f"{path}: the manifest has no {exc.args[0]!s}") from None
+    except (TypeError, ValueError) as exc:
+        raise DamagedArchive(f"{path}: the manifest is damaged ({exc})") from None
 
 
 @dataclass(frozen=True)
 class ArchivedFetch:
-    """One fetch of an archived release: which release, and when it was fetched."""
+    """One fetch of an archived release: which release, and when it was fetched. A fetch whose manifest
+    is damaged keeps what its folder and the fetch log say (source, month, scope) and the problem."""
 
-    manifest: Manifest
+    path: Path  # the manifest
+    source: str
+    scope: str
+    period: dt.date
     fetched_at: dt.datetime
+    manifest: Manifest | None
+    problem: str = ""
 
     def payloads(self) -> list[Payload]:
+        if self.manifest is None:
+            raise DamagedArchive(self.problem)
         return self.manifest.payloads(self.fetched_at)
 
 
-def _fetches_in(folder: Path) -> list[ArchivedFetch]:
+def _fetches_in(folder: Path, source: str, period: dt.date) -> list[ArchivedFetch]:
     """A month folder's fetches, from its log; a manifest the log does not name (archived before the
     log existed) counts once, at its first fetch. A torn last line (a crash mid-append) is skipped."""
-    loaded: dict[str, Manifest] = {}
+    loaded: dict[str, Manifest | DamagedArchive] = {}
 
-    def manifest(name: str) -> Manifest:
+    def fetch(name: str, scope: str, when: dt.datetime | None) -> ArchivedFetch:
         if name not in loaded:
-            loaded[name] = read_manifest(folder / name)
-        return loaded[name]
+            try:
+                loaded[name] = read_manifest(folder / name)
+            except DamagedArchive as exc:
+                loaded[name] = exc
+        found = loaded[name]
+        if isinstance(found, DamagedArchive):
+            stamp = when or dt.datetime.fromtimestamp((folder / name).stat().st_mtime, dt.UTC)
+            return ArchivedFetch(folder / name, source, scope or "archive", period, stamp, None, str(found))
+        return ArchivedFetch(
+            found.path, found.source, found.scope, found.period, when or found.fetched_at, found
+        )
 
     found: list[ArchivedFetch] = []
     log = folder / FETCH_LOG
     if log.is_file():
-        for line in log.read_text(encoding="utf-8").splitlines():
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
                 when = dt.datetime.fromisoformat(entry["fetched_at"])
                 name = str(entry["manifest"])
-            except (ValueError, KeyError, TypeError):
+                scope = str(entry.get("scope", ""))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
             if (folder / name).is_file():
-                found.append(ArchivedFetch(manifest(name), when))
-    for path in folder.glob("*.release.json"):
+                found.append(fetch(name, scope, when))
+    for path in sorted(folder.glob("*.release.json")):
         if path.name not in loaded:
-            first = manifest(path.name)
-            found.append(ArchivedFetch(first, first.fetched_at))
+            found.append(fetch(path.name, "", None))
     return found
 
 
@@ -192,6 +260,10 @@ def archived_fetches(data_dir: Path, sources: list[str], start: dt.date, end: dt
         if not root.is_dir():
             continue
         for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            found += [f for f in _fetches_in(folder) if start <= f.manifest.period <= end]
-    m = attrgetter("manifest")
-    return sorted(found, key=lambda f: (f.fetched_at, m(f).source, m(f).scope, m(f).period))
+            try:
+                period = dt.date.fromisoformat(f"{folder.name}-01")
+            except ValueError:
+                continue  # not a month folder: nothing tradeflow archived
+            if start <= period <= end:
+                found += _fetches_in(folder, source, period)
+    return sorted(found, key=attrgetter("fetched_at", "source", "scope", "period"))

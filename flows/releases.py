@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from extractors import get_publisher
 from extractors.base import Payload
 from extractors.errors import NotPublished, SourceUnavailable, TradeflowError, TransientFetchError
-from flows.archive import archive_release, archived_fetches, release_sha256
+from flows.archive import DamagedArchive, archive_release, archived_fetches, release_sha256
 from flows.checks import ReleaseCheck, logged_warnings
 from flows.parsing import release_digest, release_rows, unmapped_areas
 from flows.planning import Planned
@@ -309,14 +309,18 @@ def reload_archived(rt: Runtime, sources: list[str], start: dt.date, end: dt.dat
     rt.start_run()
     outcomes = []
     for fetch in archived_fetches(rt.settings.data_dir, sources, start, end):
-        m = fetch.manifest
+        source, scope, period = fetch.source, fetch.scope, fetch.period
         try:
+            payloads = fetch.payloads()  # each checked against its digest before it is parsed
             outcomes.append(
-                load_payloads(rt, m.source, m.scope, m.period, fetch.payloads(), force=True, manifest=m.path)
+                load_payloads(rt, source, scope, period, payloads, force=True, manifest=fetch.path)
             )
+        except DamagedArchive as exc:
+            message = f"{source} {period:%Y-%m} {scope}: archive damaged, not loaded: {exc}"
+            outcomes.append(_failed(rt, source, scope, period, rt.redact(message)))
         except (TradeflowError, OSError) as exc:
-            outcomes.append(_failed(rt, m.source, m.scope, m.period, rt.redact(str(exc))))
+            outcomes.append(_failed(rt, source, scope, period, rt.redact(str(exc))))
         except SQLAlchemyError as exc:
             line, _ = describe(exc, rt.settings.database_url)
-            outcomes.append(_failed(rt, m.source, m.scope, m.period, f"{m.source} {m.period:%Y-%m}: {line}"))
+            outcomes.append(_failed(rt, source, scope, period, f"{source} {period:%Y-%m}: {line}"))
     return outcomes
