@@ -247,3 +247,17 @@ def test_reading_one_line_gives_the_views_rows_for_it(engine: Engine) -> None:
             )
             seen += 1
     assert seen == len(view)
+
+
+def test_a_year_to_date_from_a_january_february_figure_and_a_month_counts_months_not_rows(
+    engine: Engine,
+) -> None:
+    """January-February published as one figure, then March as a month, and no January-March figure of
+    the publisher's own: the year to date through March is the two added (three months in two rows)."""
+    feb_cum = row("cn_customs", "CHN", "KOR", "export", "TOTAL", Y25, 300.0, period_months=2)
+    march = row("cn_customs", "CHN", "KOR", "export", "TOTAL", dt.date(2025, 3, 1), 170.0)
+    load(engine, "cn_customs", dt.date(2025, 3, 1), [feb_cum, march], "jan-feb and march")
+    rows = growth(engine)
+    through_march = rows["cn_customs", "TOTAL", dt.date(2025, 3, 1), 1]
+    assert through_march["ytd_value"] == pytest.approx(470.0) and through_march["ytd_months"] == 3
+    assert rows["cn_customs", "TOTAL", Y25, 2]["ytd_value"] == pytest.approx(300.0)

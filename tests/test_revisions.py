@@ -76,3 +76,38 @@ def test_a_change_of_one_measure_alone_makes_one_revision(engine: Engine, measur
     # The same revised release again: nothing more, whichever path.
     again = upsert_release(engine, revised, release_info(b"third"))
     assert (again.state, again.revised, count(engine, "trade_flow_revision")) == ("unchanged", 0, 1)
+
+
+# measure -> a value that a publisher may add later to a figure first published without it
+ADDED_LATER = {"net_weight_kg": 5.5, "quantity": 12.0, "quantity_unit": "pcs"}
+
+
+@pytest.mark.parametrize("path", ["fingerprints", "full comparison"])
+@pytest.mark.parametrize("direction", ["published later", "withdrawn"])
+@pytest.mark.parametrize("measure", list(ADDED_LATER))
+def test_a_measure_going_from_null_to_a_value_or_back_makes_one_revision(
+    engine: Engine, measure: str, direction: str, path: str
+) -> None:
+    """A net weight published a month after the value (or withdrawn): NULL on one side. On SQLite `<>`
+    with a NULL is never true, so the change test must be `IS NOT` (PostgreSQL: IS DISTINCT FROM)."""
+    frame = _frame()
+    present = ADDED_LATER[measure]
+    if measure == "quantity_unit":
+        frame["quantity"] = 12.0
+    before, after = (None, present) if direction == "published later" else (present, None)
+    frame[measure] = before
+    upsert_release(engine, frame, release_info(b"first"))
+    revised = frame.copy()
+    revised[measure] = revised[measure].astype(object)
+    revised.at[7, measure] = after
+    if path == "full comparison":
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE trade_flow SET row_hash = NULL"))
+
+    result = upsert_release(engine, revised, release_info(b"second"))
+
+    assert (result.state, result.inserted, result.revised) == ("loaded", 0, 1)
+    (revision,) = table_rows(engine, "trade_flow_revision")
+    assert (revision[f"old_{measure}"], revision[f"new_{measure}"]) == (before, after)
+    again = upsert_release(engine, revised, release_info(b"third"))
+    assert (again.state, again.revised, count(engine, "trade_flow_revision")) == ("unchanged", 0, 1)
