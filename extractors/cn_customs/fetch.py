@@ -17,8 +17,8 @@ from bs4 import BeautifulSoup
 from extractors.base import Payload
 from extractors.cn_customs.scopes import GaccScope
 from extractors.cn_customs.settings import CnCustomsSettings
-from extractors.cn_customs.text import currency_of, month_number
-from extractors.errors import NotPublished, PermanentFetchError
+from extractors.cn_customs.text import MAX_PAGE_BYTES, currency_of, month_number
+from extractors.errors import NotPublished, ParseError, PermanentFetchError
 from extractors.http import HttpSession
 
 SOURCE = "cn_customs"
@@ -80,6 +80,13 @@ def fetch(http: HttpSession, settings: CnCustomsSettings, period: dt.date, scope
             if exc.status == 404:
                 continue
             raise
+        if len(body) > MAX_PAGE_BYTES:
+            raise ParseError(
+                f"an index page of {len(body):,} bytes; index pages are under {MAX_PAGE_BYTES:,}",
+                source=SOURCE,
+                period=period,
+                url=index_url,
+            )
         if str(period.year) not in BeautifulSoup(body, "lxml").get_text(" "):
             continue
         links = parse_index(body, settings.base_url)

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup, Tag
 from extractors.base import Payload
 from extractors.cn_customs.headers import column_meaning, flow_of, is_label_header, measure_of
 from extractors.cn_customs.settings import SUPPORTED_TABLES
-from extractors.cn_customs.text import currency_of, month_number
+from extractors.cn_customs.text import MAX_PAGE_BYTES, currency_of, month_number
 from extractors.errors import ParseError
 
 log = logging.getLogger("tradeflow.extractors.cn_customs")
@@ -53,6 +53,7 @@ _WORDS = {"thousand": 10**3, "million": 10**6, "hundred million": 10**8, "billio
 MAX_COLSPAN = 1000
 MAX_ROWSPAN = 65534
 MAX_GRID_CELLS = 200_000
+MAX_TABLES = 20
 
 
 def _span(payload: Payload, cell: Tag, attribute: str, limit: int, row: int) -> int:
@@ -77,7 +78,7 @@ def _grid(payload: Payload, table: Tag) -> list[list[str]]:
     for r, row in enumerate(rows):
         out: list[str] = []
         c = 0
-        for cell in row.find_all(["td", "th"]):
+        for cell in row.find_all(["td", "th"], recursive=False):
             while (r, c) in pending:
                 out.append(pending.pop((r, c)))
                 c += 1
@@ -112,6 +113,11 @@ def _is_number(text: str) -> bool:
 
 def parse_page(payload: Payload) -> pd.DataFrame:
     """A release page's table as raw rows: one per line and column, the figure as printed."""
+    if len(payload.content) > MAX_PAGE_BYTES:
+        raise payload.error(
+            ParseError,
+            f"a page of {len(payload.content):,} bytes; release pages are under {MAX_PAGE_BYTES:,}",
+        )
     soup = BeautifulSoup(payload.content, "lxml")
     title_text = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
     match = _TITLE_RE.search(title_text) or _TITLE_RE.search(" ".join(soup.get_text(" ").split()))
@@ -135,7 +141,14 @@ def parse_page(payload: Payload) -> pd.DataFrame:
             f"{payload.period:%B %Y}",
         )
     currency = currency_of(currency)
-    tables = [t for t in soup.find_all("table") if len(t.find_all("tr")) >= 3]
+    # A release page holds one table, flat. Many tables, or tables inside tables, are refused before any is
+    # read: looking into each of thousands of nested tables costs the square of their number.
+    every_table = soup.find_all("table")
+    if len(every_table) > MAX_TABLES:
+        raise payload.error(ParseError, f"the page holds {len(every_table):,} tables; a release page has one")
+    if any(t.find("table") is not None for t in every_table):
+        raise payload.error(ParseError, "a table inside a table; a release table is flat")
+    tables = [t for t in every_table if len(t.find_all("tr")) >= 3]
     if not tables:
         if soup.find("img") is not None:
             raise payload.error(ParseError, f"table ({number}) is published as an image, not an HTML table")

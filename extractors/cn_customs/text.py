@@ -10,6 +10,12 @@ MONTHS = {
 }
 
 
+# As of 2026-12 a release page is 40-80 KB and an index page 25 KB. Parsing HTML takes up to 200 times the
+# page's size in memory (BeautifulSoup's tree), so a page is refused unread beyond this size: a GACC parse
+# then stays under about 120 MB whatever the page holds.
+MAX_PAGE_BYTES = 512 * 1024
+
+
 def currency_of(text: str) -> str:
     """GACC writes its yuan editions "CNY" or "RMB"."""
     return "CNY" if text.upper() in ("CNY", "RMB") else text.upper()

@@ -101,8 +101,8 @@ def payload_digest(payload: Payload) -> bytes:
     """The answer without `elapsedTime`, which changes on every call for the same data."""
     try:
         doc = msgspec.json.decode(payload.content)
-    except msgspec.DecodeError:
-        return payload.content
+    except (msgspec.DecodeError, RecursionError):
+        return payload.content  # not an answer: its parse says why
     if isinstance(doc, dict):
         doc.pop("elapsedTime", None)
     return msgspec.json.encode(doc, order="sorted")
@@ -166,6 +166,10 @@ def _decode(payload: Payload, shape: type[_Answer] | type[_Count]) -> Any:
         invalid = exc  # an error answer may have no valid data; look at it untyped before blaming a record
     except msgspec.DecodeError as exc:
         raise _not_json(payload, exc) from None
+    except RecursionError:  # msgspec stops at Python's recursion limit, so memory stays bounded
+        raise payload.error(
+            ParseError, "JSON nested deeper than any answer; expected a Comtrade v1 answer"
+        ) from None
     else:
         _raise_publisher_error(payload, answer.status_code, answer.message, answer.data, answer.error)
         return answer
@@ -173,6 +177,10 @@ def _decode(payload: Payload, shape: type[_Answer] | type[_Count]) -> Any:
         doc = msgspec.json.decode(payload.content)
     except msgspec.DecodeError as exc:  # a type error met before the syntax error further on
         raise _not_json(payload, exc) from None
+    except RecursionError:
+        raise payload.error(
+            ParseError, "JSON nested deeper than any answer; expected a Comtrade v1 answer"
+        ) from None
     if not isinstance(doc, dict):
         raise payload.error(ParseError, "expected a JSON object {count, data, error}")
     _raise_publisher_error(

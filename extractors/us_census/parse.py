@@ -43,6 +43,10 @@ def parse_answer(payload: Payload) -> pd.DataFrame:
         raise payload.error(
             ParseError, f"not JSON (starts {snippet!r}); expected an array of arrays"
         ) from None
+    except RecursionError:  # the decoder stops at Python's recursion limit, so memory stays bounded
+        raise payload.error(
+            ParseError, "JSON nested deeper than any answer; expected an array of arrays"
+        ) from None
     if (
         not isinstance(doc, list)
         or not doc
