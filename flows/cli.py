@@ -31,6 +31,7 @@ EXPECTED_ERRORS: dict[tuple[str, str], int] = {
     ("transforms.schema", "SchemaError"): 1,
     ("warehouse.query", "QueryError"): 1,
     ("warehouse.read", "FilterError"): 2,
+    ("flows.outfile", "OutputRefused"): 2,
     ("transforms.headline", "HeadlineError"): 1,
     ("flows.prefect_api", "ServerNotStarted"): 1,
     ("warehouse.migrate", "SchemaTooNew"): 2,
@@ -157,11 +158,13 @@ def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from flows.outfile import output_target, write_output
     from warehouse.read import parse_filter, read_view, write_frame
 
+    output_target(Path(args.out), settings)  # refused before anything is read
     engine = _engine(settings)
     frame = read_view(engine, args.view, [parse_filter(w) for w in args.where or []], settings.groups)
-    write_frame(frame, args.format, Path(args.out))
+    write_output(Path(args.out), settings, lambda path: write_frame(frame, args.format, path))
     print(f"{len(frame)} rows of {args.view} written to {args.out} ({args.format})")
     return 0
 
@@ -194,10 +197,12 @@ def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
     from flows.charts import build_chart, save_chart
+    from flows.outfile import output_target, write_output
     from transforms.headline import HeadlineError, combined_series
     from warehouse.growth import read_line
 
     out = Path(args.out)
+    output_target(out, settings)  # refused before anything is read
     selection = _selection(settings, args)
     rows, currency = read_line(_engine(settings), selection, since=args.from_month)
     series = combined_series(rows, selection.codes)
@@ -206,7 +211,8 @@ def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
         raise HeadlineError(
             f"no complete monthly figures for {selection.describe()} ({selection.source}){since}"
         )
-    save_chart(build_chart(series, selection, currency), out)
+    chart = build_chart(series, selection, currency)
+    write_output(out, settings, lambda path: save_chart(chart, path))
     shown = series.dropna(subset=["value"])
     print(
         f"chart of {selection.describe()} ({selection.source}, {currency}), {shown['end'].min():%Y-%m} to "
