@@ -15,7 +15,19 @@ Catch the narrowest that fits.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+
+# Terminal escape sequences (CSI, OSC, and the two-character ones), then any other control character and
+# the Unicode controls that reorder what is shown (bidi overrides and isolates).
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Publisher text as an operator may safely see it: escape sequences removed (they can clear a screen
+    and print a fake "ALL RELEASES LOADED OK"), other control characters as spaces, on one line."""
+    return " ".join(_CONTROLS.sub(" ", _ESCAPES.sub("", text)).split())
 
 
 class TradeflowError(Exception):
@@ -24,10 +36,10 @@ class TradeflowError(Exception):
     def __init__(self, message: str, *, source: str, period: dt.date | None = None, url: str = "") -> None:
         self.source = source
         self.period = period
-        self.url = url
-        self.message = message
+        self.url = printable(url)
+        self.message = message = printable(message)  # it carries publisher text to terminals and logs
         month = period.strftime("%Y-%m") if period else "-"
-        where = f" <{url}>" if url else ""
+        where = f" <{self.url}>" if self.url else ""
         super().__init__(f"{source} {month}: {message}{where}")
 
 

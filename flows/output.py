@@ -11,15 +11,18 @@ from decimal import Decimal
 from itertools import islice
 from typing import IO, Any
 
+from extractors.errors import printable
 from transforms.values import jsonable
 
 
 def _cell(value: Any) -> str:
+    """A value as a terminal shows it: stored text passes through `printable`, so a publisher's name holding
+    escape sequences cannot rewrite the screen (CSV and JSON keep the text as stored)."""
     if value is None:
         return "None"
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
-    return str(jsonable(value))
+    return printable(str(jsonable(value)))
 
 
 def render_table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:

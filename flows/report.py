@@ -4,9 +4,11 @@ revisions the warehouse read gives)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from typing import Any
 
+from extractors.errors import printable
 from flows.releases import Outcome
 
 # The state a (source, month) cell shows when its scopes differ: the one that needs a look first.
@@ -37,11 +39,22 @@ def month_grid(outcomes: list[Outcome]) -> list[dict[str, str]]:
     ]
 
 
+def literal(text: str) -> str:
+    """Text shown as written in Markdown: a code span (fenced by more backticks than the text holds in a
+    row), so a publisher's `[link](...)` or `![tracking image](...)` in an error is never rendered."""
+    text = printable(text)
+    run = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (run + 1)
+    return f"{fence} {text} {fence}"
+
+
 def failures_markdown(title: str, outcomes: list[Outcome]) -> str:
     """Why each failed cell of the grid failed, one line a release."""
     failed = [o for o in outcomes if o.state in ("failed", "interrupted")]
     lines = [f"# {title}: why cells failed", ""]
-    lines += [f"- **{o.source} {o.month}** `{o.scope}`: {o.message}" for o in failed] or ["- nothing failed"]
+    lines += [f"- **{o.source} {o.month}** `{o.scope}`: {literal(o.message)}" for o in failed] or [
+        "- nothing failed"
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -101,7 +114,7 @@ def summary_markdown(
         lines.append("- none")
     lines += ["", "## Failed", ""]
     failed = [o for o in outcomes if o.state == "failed"]
-    lines += [f"- {o.source} {o.month} `{o.scope}`: {o.message}" for o in failed] or ["- none"]
+    lines += [f"- {o.source} {o.month} `{o.scope}`: {literal(o.message)}" for o in failed] or ["- none"]
     return "\n".join(lines) + "\n"
 
 

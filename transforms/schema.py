@@ -71,7 +71,7 @@ MAX_VALUE: Final[float] = 1e15
 _SOURCE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # An area is ISO alpha-3 (or WLD / a documented X-code, also three capitals), or a publisher code
 # that could not be mapped, kept as "<source>:<code>" so it is never dropped nor guessed.
-_AREA_RE = re.compile(r"^(?:[A-Z]{3}|[a-z][a-z0-9_]*:\S+)$")
+_AREA_RE = re.compile(r"^(?:[A-Z]{3}|[a-z][a-z0-9_]*:[^\s\x00-\x1f\x7f-\x9f]+)$")
 _HS_RE = re.compile(r"^(?:\d{2}|\d{4}|\d{6}|\d{8}|\d{10})$")
 _HSK_RE = re.compile(r"^\d{2,10}$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
