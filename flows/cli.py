@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractors import publisher_ids
-from extractors.redaction import redact_text
+from extractors.redaction import redact_text, redact_url
 from flows.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:  # each command imports what it needs: `--help` and `status` load no pandas or Prefect
@@ -54,7 +54,7 @@ def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
         enabled = "yes" if source in settings.sources else "no"
         model = settings.publisher(source)
         key = "not used" if model.key_field is None else "set" if model.key() else "not set"
-        print(f"{source:<{width}} {enabled:<8} {key:<10} {model.base_url}")
+        print(f"{source:<{width}} {enabled:<8} {key:<10} {redact_url(model.base_url)}")
     return 0
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from extractors import get_publisher
 from extractors.base import Payload
 from extractors.errors import NotPublished, SourceUnavailable, TradeflowError, TransientFetchError
+from extractors.redaction import redact_payload
 from flows.archive import DamagedArchive, archive_release, archived_fetches, release_sha256
 from flows.checks import ReleaseCheck, logged_warnings
 from flows.parsing import release_digest, release_rows, unmapped_areas
@@ -192,7 +193,8 @@ def _ingest(
     publisher = get_publisher(source)
     try:
         with fetch_guard() if fetch_guard else nullcontext():
-            payloads = publisher.fetch(rt.http, rt.settings.publisher(source), period, publisher.scope(scope))
+            fetched = publisher.fetch(rt.http, rt.settings.publisher(source), period, publisher.scope(scope))
+        payloads = [redact_payload(p, rt.http.secrets) for p in fetched]  # before anything hashes or keeps it
         manifest = archive_release(rt.settings.data_dir, source, scope, period, payloads)
         return load_payloads(rt, source, scope, period, payloads, force=force, manifest=manifest)
     except _WarehouseDown as exc:

@@ -27,6 +27,7 @@ from pydantic_settings import (
 from extractors import get_publisher, publisher_ids
 from extractors.base import PublisherSettings
 from extractors.rates import rate_source_ids
+from extractors.redaction import redact_text
 
 CONFIG_VARIABLE = "TRADEFLOW_CONFIG"
 
@@ -113,12 +114,15 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
+        from extractors.redaction import redact_userinfo
+
+        shown = redact_userinfo(value, keep_user=True)  # the password never reaches a message
         try:
             url = make_url(value)
             port = url.port  # a port that is not a number fails here
         except (ArgumentError, ValueError):
             raise ValueError(
-                f"not a database URL: {value!r} (sqlite:///path/to/file.db or "
+                f"not a database URL: {shown!r} (sqlite:///path/to/file.db or "
                 "postgresql+psycopg://user@host:5432/db)"
             ) from None
         backend = url.get_backend_name()
@@ -127,7 +131,7 @@ class Settings(BaseSettings):
         if backend == "postgresql" and url.drivername not in ("postgresql", "postgresql+psycopg"):
             raise ValueError(f"driver {url.drivername!r}: use postgresql+psycopg:// (psycopg 3 is installed)")
         if backend == "postgresql" and not url.database:
-            raise ValueError(f"no database name in {value!r}")
+            raise ValueError(f"no database name in {shown!r}")
         del port
         return value
 
@@ -231,8 +235,13 @@ class Settings(BaseSettings):
         return self.source_concurrency.get(source)
 
     def secrets(self) -> list[str]:
-        """Every configured secret value, for redaction."""
-        return [key for source in self._publishers if (key := self.api_key(source))]
+        """Every configured secret value, for redaction: keys, and passwords in the base URLs and the
+        warehouse URL."""
+        from extractors.redaction import url_secrets
+
+        keys = [key for source in self._publishers if (key := self.api_key(source))]
+        urls = [self.database_url, self.rates_base_url or "", *(self.base_url(s) for s in self._publishers)]
+        return list(dict.fromkeys([*keys, *(s for url in urls for s in url_secrets(url))]))
 
     def engine_options(self) -> dict[str, float]:
         """The warehouse engine's deadlines (`warehouse.engine.create_warehouse_engine`'s keywords)."""
@@ -280,13 +289,13 @@ def describe_error(exc: Exception) -> str:
         parts = []
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"]) or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = redact_text(str(error["msg"]).removeprefix("Value error, "), ())
             if error["type"] == "extra_forbidden":
                 message = "not a tradeflow setting"
             variable = f"TRADEFLOW_{str(error['loc'][0]).upper()}" if error["loc"] else ""
             parts.append(f"{where} ({variable}): {message}" if variable else f"{where}: {message}")
         return "; ".join(parts)
-    return " ".join(str(exc).split())
+    return redact_text(" ".join(str(exc).split()), ())
 
 
 def load_settings() -> Settings:

@@ -50,6 +50,19 @@ ENV_MISTAKES = {
         "base_url: Value error, must be an http",
     ),
     "timezone": ({"TRADEFLOW_NIGHTLY_TIMEZONE": "Seoul"}, "not a timezone: 'Seoul'"),
+    # A password never reaches the line that refuses its URL (it was printed whole).
+    "port, with a password": (
+        {"TRADEFLOW_DATABASE_URL": "postgresql+psycopg://bob:hunter2@h:notaport/db"},
+        "not a database URL: 'postgresql+psycopg://bob:***@h:notaport/db'",
+    ),
+    "no database, with a password": (
+        {"TRADEFLOW_DATABASE_URL": "postgresql+psycopg://bob:hunter2@h"},
+        "no database name in 'postgresql+psycopg://bob:***@h'",
+    ),
+    "base URL, with a password": (
+        {"TRADEFLOW_KR_CUSTOMS_BASE_URL": "ftp://bob:hunter2@apis.data.go.kr"},
+        "must be an http:// or https:// URL, not 'ftp://bob:***@apis.data.go.kr'",
+    ),
     "rate source": (
         {"TRADEFLOW_RATES_SOURCE": "ecb"},
         "rates_source (TRADEFLOW_RATES_SOURCE): unknown exchange-rate source 'ecb'; known: ['ecb_exr']",
@@ -97,7 +110,9 @@ def test_a_mistake_in_tradeflow_toml_is_refused_at_start(mistake: str, tmp_path:
 def test_a_mistake_in_the_environment_is_refused_at_start(mistake: str, tmp_path: Path) -> None:
     variables, expected = ENV_MISTAKES[mistake]
     env = {**_base(tmp_path), "TRADEFLOW_CONFIG": empty_config(tmp_path), **variables}
-    _refused(_run(env, "status"), expected)
+    result = _run(env, "status")
+    _refused(result, expected)
+    assert "hunter2" not in result.stdout + result.stderr
 
 
 def test_a_config_file_that_is_not_there_is_refused(tmp_path: Path) -> None:

@@ -45,7 +45,23 @@ async def _prefect_text(api: str) -> str:
     return "\n".join(parts)
 
 
-def test_keys_never_leak(rel_env: dict[str, str], replay: ReplayServer, tmp_path: Path) -> None:
+def test_keys_never_leak(
+    rel_env: dict[str, str], replay: ReplayServer, releases: Path, tmp_path: Path
+) -> None:
+    from tests.reliability.harness import CANARIES
+
+    # A base URL with a password in it (a proxy's login), and a KCS error envelope that echoes the service
+    # key (data.go.kr does, in some of them), answered with HTTP 200: both reached the archive, the
+    # database, `sources`, the logs and ingest_status before 2026-12.
+    rel_env = dict(rel_env)
+    base = rel_env["TRADEFLOW_CN_CUSTOMS_BASE_URL"]
+    rel_env["TRADEFLOW_CN_CUSTOMS_BASE_URL"] = base.replace("http://", "http://scraper:CANARY-pw%2F9@", 1)
+    (releases / "kr_customs" / "nitemtrade_8542_CN_202610.xml").write_text(
+        "<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg><returnAuthMsg>"
+        f"SERVICE_KEY_IS_NOT_REGISTERED_ERROR ({CANARIES['TRADEFLOW_KR_CUSTOMS_SERVICE_KEY']})"
+        "</returnAuthMsg><returnReasonCode>30</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>",
+        encoding="utf-8",
+    )
     replay.faults.update(
         {
             "strtYymm=202609": ["status:403"],  # the error page echoes the request, key included
@@ -70,14 +86,14 @@ def test_keys_never_leak(rel_env: dict[str, str], replay: ReplayServer, tmp_path
     everything = "\n".join(outputs)
     from urllib.parse import quote_plus
 
-    from tests.reliability.harness import CANARIES
-
     # The keys did go where each publisher wants them (so finding them nowhere else means something).
     for name in ("TRADEFLOW_KR_CUSTOMS_SERVICE_KEY", "TRADEFLOW_US_CENSUS_API_KEY"):
         assert any(quote_plus(CANARIES[name]) in r for r in replay.requests), name
     assert any("/data/v1/get/" in r for r in replay.requests)  # Comtrade's keyed endpoint, key in a header
     assert "HTTP 403" in everything and "HTTP 401" in everything and "an HTML page" in everything
     assert "serviceKey=***" in everything  # the URLs are there, with the key masked
+    assert "https://***@" in everything or "http://***@" in everything  # `sources`: the base URL, masked
+    assert "SERVICE_KEY_IS_NOT_REGISTERED_ERROR" in everything  # the echoing envelope was read (masked)
     assert_no_canary(everything, "the CLI's output and logs")
 
     engine = create_warehouse_engine(rel_env["TRADEFLOW_DATABASE_URL"])
