@@ -233,6 +233,7 @@ def _cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         limit=fetch,
         connect_timeout_s=settings.db_connect_timeout_s,
+        reader_url=settings.query_database_url,
     ) as result:
         shown = write_rows(result.columns, result.rows, args.format, sys.stdout, limit=limit)
     if shown.truncated:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRADEFLOW_", extra="forbid")
 
     database_url: str = "sqlite:///data/tradeflow.db"
+    # PostgreSQL: a login that may only read the warehouse, for `tradeflow query`; unset, queries run as
+    # the reader role `tradeflow db upgrade` creates (warehouse/reader.py).
+    query_database_url: str | None = None
     data_dir: Path = Path("data")
     sources: Annotated[list[str], NoDecode] = Field(default_factory=publisher_ids)
 
@@ -134,6 +137,18 @@ class Settings(BaseSettings):
             raise ValueError(f"no database name in {shown!r}")
         del port
         return value
+
+    @field_validator("query_database_url")
+    @classmethod
+    def _a_reader_database(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        checked = cls._a_database(value)
+        if not checked.startswith("postgresql"):
+            raise ValueError(
+                "a PostgreSQL URL (postgresql+psycopg://reader@host/db): SQLite is read read-only"
+            )
+        return checked
 
     @field_validator("groups")
     @classmethod
@@ -240,7 +255,12 @@ class Settings(BaseSettings):
         from extractors.redaction import url_secrets
 
         keys = [key for source in self._publishers if (key := self.api_key(source))]
-        urls = [self.database_url, self.rates_base_url or "", *(self.base_url(s) for s in self._publishers)]
+        urls = [
+            self.database_url,
+            self.query_database_url or "",
+            self.rates_base_url or "",
+            *(self.base_url(s) for s in self._publishers),
+        ]
         return list(dict.fromkeys([*keys, *(s for url in urls for s in url_secrets(url))]))
 
     def engine_options(self) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -89,7 +90,20 @@ def postgres_schemas() -> Iterator[Callable[[], str]]:
     finally:
         with admin.connect() as conn:
             for schema in made:
+                # Each warehouse's reader role (migration 0010) is the cluster's: dropped with its schema.
+                found = conn.execute(
+                    text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f"{schema}.query_reader"}
+                )
+                roles = (
+                    conn.execute(text(f"SELECT role FROM {schema}.query_reader")).scalars().all()
+                    if found.scalar()
+                    else []
+                )
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                for role in roles:
+                    with contextlib.suppress(Exception):  # a role with rights elsewhere stays: harmless
+                        conn.execute(text(f"DROP OWNED BY {role}"))
+                        conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
         admin.dispose()
 
 

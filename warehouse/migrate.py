@@ -85,4 +85,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            if conn.dialect.name == "postgresql":
+                from warehouse.reader import grant_reader
+
+                grant_reader(conn)  # migrations recreate views: the reader reads every one of them
     return before, current_revision(engine)

@@ -1,20 +1,25 @@
 """`tradeflow query`: one read-only statement, on a connection that cannot write, with a deadline.
 
 Read-only by construction, not by a setting a statement could undo:
-- PostgreSQL: the statement runs through a server-side cursor (`DECLARE ... CURSOR FOR <sql>`, sent with
-  the extended protocol), which takes exactly one SELECT, VALUES, TABLE or WITH query: `COMMIT; DELETE ...`
-  is refused by the server before anything runs, as is any data-modifying WITH. The transaction is
-  `READ ONLY`, the session defaults to read-only transactions, and `statement_timeout` makes the server
-  itself stop the query (so a backend never runs on after its client is gone).
+- PostgreSQL: the statement runs as the warehouse's reader role (warehouse/reader.py: a login that may
+  only SELECT the warehouse's tables and views, so no function with side effects is open to it), or as
+  the login `TRADEFLOW_QUERY_DATABASE_URL` names; through a server-side cursor (`DECLARE ... CURSOR FOR
+  <sql>`, sent with the extended protocol), which takes exactly one SELECT, VALUES, TABLE or WITH query:
+  `COMMIT; DELETE ...` is refused by the server before anything runs, as is any data-modifying WITH. The
+  transaction is `READ ONLY`, the session defaults to read-only transactions, `statement_timeout` makes
+  the server stop the query, and the client cancels it at the deadline too (a statement may set its own
+  `statement_timeout`), then closes the connection.
 - SQLite: the file is opened with `mode=ro`, Python's driver runs one statement per call, and an
   authorizer allows reading only (no write, PRAGMA, ATTACH, VACUUM INTO, transaction control). A
-  progress handler enforces the deadline (a recursive CTE stops on time).
+  progress handler and a timer that interrupts the connection enforce the deadline (a recursive CTE, or
+  a query whose every row is slow, stops on time).
 Rows are fetched in batches as they are printed or written: `--limit` caps what is fetched at all.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,8 +67,10 @@ def read_only_query(
     timeout_s: float = 60.0,
     limit: int | None = None,
     connect_timeout_s: float = 10.0,
+    reader_url: str | None = None,
 ) -> Iterator[QueryResult]:
-    """Run one read-only statement; the rows are read while the context is open."""
+    """Run one read-only statement; the rows are read while the context is open. On PostgreSQL it runs
+    as `reader_url`'s login where given, else as the warehouse's reader role."""
     statement = sql.strip().rstrip(";").strip()
     if not statement:
         raise QueryError("no SQL given")
@@ -72,8 +79,9 @@ def read_only_query(
         with _sqlite_query(url.database or "", statement, timeout_s, limit) as result:
             yield result
     elif url.get_backend_name() == "postgresql":
+        login = make_url(reader_url) if reader_url else _reader_of(url, connect_timeout_s)
         with _postgres_query(
-            url.set(drivername="postgresql"), statement, timeout_s, limit, connect_timeout_s
+            login.set(drivername="postgresql"), statement, timeout_s, limit, connect_timeout_s
         ) as result:
             yield result
     else:
@@ -111,6 +119,11 @@ def _writable(folder: Path) -> bool:
 def _sqlite_query(path: str, sql: str, timeout_s: float, limit: int | None) -> Iterator[QueryResult]:
     deadline = time.monotonic() + timeout_s
     conn = sqlite3.connect(_sqlite_uri(path), uri=True, timeout=min(timeout_s, 30.0), check_same_thread=False)
+    # The progress handler runs every so many VM steps, which a query whose every row is slow (a function
+    # over a large value) takes long to reach: the timer interrupts it at the deadline wherever it is.
+    timer = threading.Timer(timeout_s, conn.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
         conn.set_authorizer(
             lambda action, *_: sqlite3.SQLITE_OK if action in _SQLITE_READING else sqlite3.SQLITE_DENY
@@ -132,6 +145,7 @@ def _sqlite_query(path: str, sql: str, timeout_s: float, limit: int | None) -> I
 
         yield QueryResult(columns, rows())
     finally:
+        timer.cancel()
         conn.close()
 
 
@@ -150,6 +164,34 @@ def _sqlite_error(exc: sqlite3.Error, timeout_s: float) -> QueryError:
 
 
 # -------------------------------------------------------------------------------------------- PostgreSQL
+
+
+def _reader_of(url: Any, connect_timeout_s: float) -> Any:
+    """The reader role's login for the warehouse at `url`, read through the warehouse's own login."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    params.setdefault("connect_timeout", max(1, round(connect_timeout_s)))
+    try:
+        with psycopg.connect(make_conninfo("", **params)) as conn:
+            found = conn.execute("SELECT to_regclass('query_reader') IS NOT NULL").fetchone()
+            row = (
+                conn.execute("SELECT role, password FROM query_reader").fetchone()
+                if found and found[0]
+                else None
+            )
+    except psycopg.Error as exc:
+        where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+        raise QueryError(f"cannot reach the warehouse at {where}: {' '.join(str(exc).split())}") from None
+    if not (found and found[0]):
+        raise QueryError("the warehouse has no reader role yet: run `tradeflow db upgrade`")
+    if row is None:
+        raise QueryError(
+            "no reader role: `tradeflow db upgrade` ran as a role that may not create roles; set "
+            "TRADEFLOW_QUERY_DATABASE_URL to a login that may only read the warehouse"
+        )
+    return url.set(username=row[0], password=row[1])
 
 
 @contextmanager
@@ -179,6 +221,11 @@ def _postgres_query(
     except psycopg.Error as exc:
         where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
         raise QueryError(f"cannot reach the warehouse at {where}: {' '.join(str(exc).split())}") from None
+    # At the deadline the client cancels the statement itself: the statement may have turned the server's
+    # timeout off (`set_config('statement_timeout', '0', false)`).
+    timer = threading.Timer(timeout_s + 0.5, conn.cancel_safe)
+    timer.daemon = True
+    timer.start()
     try:
         with conn.transaction():
             conn.execute("SET TRANSACTION READ ONLY")
@@ -201,6 +248,7 @@ def _postgres_query(
     except _Rollback:
         pass
     finally:
+        timer.cancel()
         conn.close()
 
 

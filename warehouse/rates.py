@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
 from warehouse.connections import utcnow, write_connection
+from warehouse.locks import lock_writers
 from warehouse.models import ExchangeRate, ExchangeRateRevision
 
 if TYPE_CHECKING:
@@ -47,9 +47,6 @@ class RatesWritten:
         return self.inserted + self.revised
 
 
-_RATES_LOCK = zlib.crc32(b"tradeflow:exchange_rate")
-
-
 def upsert_exchange_rates(engine: Engine, rates: pd.DataFrame, source: str) -> RatesWritten:
     """Store rows `currency, period, usd_per_unit`: a new month is inserted; a stored month whose rate
     changed is updated and its old rate kept in `exchange_rate_revision`; an equal rate changes nothing."""
@@ -63,8 +60,7 @@ def upsert_exchange_rates(engine: Engine, rates: pd.DataFrame, source: str) -> R
     table = SQLModel.metadata.tables[ExchangeRate.__tablename__]
     history = SQLModel.metadata.tables[ExchangeRateRevision.__tablename__]
     with write_connection(engine) as conn, conn.begin():
-        if conn.dialect.name == "postgresql":  # SQLite's write transaction already admits one writer
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _RATES_LOCK})
+        lock_writers(conn, ["exchange_rate"])
         periods = [p for _c, p in incoming]
         stored = {
             (r.currency, _as_date(r.period)): r

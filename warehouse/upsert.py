@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from transforms.schema import validate_canonical
 from warehouse.bulk import insert_figures, key_order, prepared_rows, stage_rows
 from warehouse.connections import utcnow, write_connection
+from warehouse.locks import lock_writers
 from warehouse.merge import merge_staged, source_is_empty, stored_row_hashes
 from warehouse.row_hash import row_hashes
 from warehouse.status import write_status
@@ -59,19 +59,6 @@ class UpsertResult:
     @property
     def unchanged(self) -> int:
         return self.rows - self.inserted - self.revised
-
-
-def _lock_sources(conn: Connection, sources: list[str]) -> None:
-    """PostgreSQL: one writer per source at a time, across processes and machines.
-
-    Two releases of the same source may touch the same figures (a nightly and a backfill of one month);
-    serialising them per source makes the revision capture exact. Sorted to rule out deadlocks.
-    """
-    if conn.dialect.name != "postgresql":
-        return  # SQLite: BEGIN IMMEDIATE already admits one writer at a time.
-    for source in sorted(set(sources)):
-        key = zlib.crc32(f"tradeflow:{source}".encode())
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def _find_release(conn: Connection, info: ReleaseInfo) -> int | None:
@@ -147,7 +134,7 @@ def upsert_release(
     now = utcnow()
     with write_connection(engine) as conn, conn.begin():
         sources = canonical["source"].unique().tolist()
-        _lock_sources(conn, [info.source, *sources])
+        lock_writers(conn, [info.source, *sources])
         if checks is not None:
             note += checks(conn)
         release_id = _find_release(conn, info)

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -155,3 +156,115 @@ def test_json_output_never_holds_infinity_or_nan(
     assert result.returncode == 0, result.stderr
     records = _strict(out.read_text(encoding="utf-8"))
     assert isinstance(records, list) and [r["value"] for r in records if r["id"] == 1] == [None]
+
+
+# Functions a SELECT could call with the default superuser URL, each with a side effect that outlives the
+# read-only transaction or reaches past the warehouse (issue 26, item 7).
+HOSTILE_FUNCTIONS = {
+    "replication slot": "SELECT pg_create_logical_replication_slot('tf_probe_slot', 'test_decoding')",
+    "read a server file": "SELECT pg_read_file('/etc/passwd')",
+    "reset statistics": "SELECT pg_stat_reset()",
+    "reload the configuration": "SELECT pg_reload_conf()",
+    "terminate a loader": "SELECT pg_terminate_backend({pid})",
+    "read the reader's own login": "SELECT * FROM query_reader",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_query_has_no_rights_beyond_reading(engine: Engine, loaded: dict[str, str]) -> None:
+    with engine.connect() as loader:  # a loader's session, which a query must not be able to kill
+        pid = loader.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        for name, sql in HOSTILE_FUNCTIONS.items():
+            result = _cli(loaded, "query", sql.format(pid=pid))
+            assert result.returncode == 1, (name, result.stdout, result.stderr)
+            assert re.search("permission denied|must be (a )?superuser", result.stderr), (name, result.stderr)
+            assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert loader.execute(text("SELECT 1")).scalar_one() == 1  # still alive
+    with engine.connect() as conn:
+        slots = conn.execute(
+            text("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'tf_probe_slot'")
+        )
+        assert slots.scalar_one() == 0
+    # Reading is all it can do, and it can read every view and table of the warehouse.
+    for relation in ("trade_flow_latest", "trade_flow_growth", "mirror_flows", "release", "ingest_status"):
+        result = _cli(loaded, "query", f"SELECT count(*) AS n FROM {relation}")
+        assert result.returncode == 0, (relation, result.stderr)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_query_that_turns_the_server_timeout_off_still_stops_at_its_deadline(
+    engine: Engine, loaded: dict[str, str]
+) -> None:
+    """`set_config('statement_timeout', '0', false)` defeated `--timeout`: 2 s asked, 32 s run, and the
+    server went on after the client was killed. The client now cancels the statement at the deadline."""
+    # The first batch of 1,000 rows turns the timeout off; the next fetch, a statement of its own, sleeps.
+    sql = (
+        "SELECT set_config('statement_timeout', '0', false) AS s FROM generate_series(1, 1000)"
+        " UNION ALL SELECT pg_sleep(30)::text"
+    )
+    started = time.monotonic()
+    result = _cli(loaded, "query", "--format", "csv", "--timeout", "2", sql, timeout=60)
+    assert result.returncode == 1 and "timed out after 2 s" in result.stderr, result.stderr
+    assert time.monotonic() - started < 10
+    with engine.connect() as conn:
+        running = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert running == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_lock_taken_in_a_query_does_not_block_a_sources_writers(
+    engine: Engine, loaded: dict[str, str]
+) -> None:
+    """Writers serialised on advisory locks, which any session can take: a query holding the source's key
+    blocked every load of that source. Writers now lock their source's row, which a query cannot."""
+    import zlib
+
+    key = zlib.crc32(b"tradeflow:test_src")
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "flows", "query", "--timeout", "30",
+         f"SELECT pg_advisory_lock({key}), pg_sleep(20)"],
+        env=loaded, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                held = conn.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k"),
+                    {"k": key},
+                ).scalar_one()
+            if held:
+                break
+            time.sleep(0.2)
+        assert held, "the query never took its lock"
+        started = time.monotonic()
+        frame = canonical_frame(40)
+        result = upsert_release(engine, frame.assign(value=frame["value"] + 2), release_info(b"three"))
+        assert result.revised == 40 and time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_query_slow_on_every_row_stops_within_a_second_of_its_deadline(
+    db_url: str, loaded: dict[str, str]
+) -> None:
+    """`--timeout 1` on a query that is slow per row ran 64 s: the progress handler came round only every
+    10,000 steps. A timer now interrupts the connection at the deadline."""
+    slow = (
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 200)"
+        " SELECT n, length(randomblob(100000000)) AS b FROM r"
+    )
+    started = time.monotonic()
+    result = _cli(loaded, "query", "--timeout", "1", "--format", "csv", slow, timeout=120)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1 and "timed out after 1 s" in result.stderr, result.stderr
+    assert elapsed < 6, elapsed  # the process starting takes most of it
