@@ -5,6 +5,7 @@ release or unreachable source and no traceback."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from prefect import get_run_logger
@@ -90,6 +91,41 @@ def failure_lines(outcomes: list[Outcome]) -> list[str]:
     return lines + list(down.values())
 
 
+class RunFailed(Exception):
+    """What a run that failed for a known reason (a release failed, a mistake in what was asked) carries
+    in its Failed state: its one-line reasons and its outcomes. The engine that runs a deployment (served
+    or on a worker) raises a Failed state's data at the end: it must be an exception (a list was a
+    TypeError traceback), and being this one it is logged as the message alone (`quiet_expected_failures`)."""
+
+    def __init__(self, message: str, outcomes: list[Outcome]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RunFailed, (str(self), self.outcomes))
+
+
+def failed_state(message: str, outcomes: list[Outcome]) -> State[Any]:
+    return Failed(message=message, data=RunFailed(message, outcomes))
+
+
+class _QuietExpectedFailure(logging.Filter):
+    """Drops the engine's closing traceback for a run that ended with RunFailed: the run already logged
+    its reasons, one line each, and its state says them; a traceback would only bury them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.exc_info[1] if record.exc_info else None
+        return not isinstance(failure, RunFailed)
+
+
+def quiet_expected_failures() -> None:
+    """Install the filter on Prefect's flow-run logger (once; idempotent): the deployment engine logs a
+    Failed run's data there, with its traceback, before the process exits."""
+    logger = logging.getLogger("prefect.flow_runs")
+    if not any(isinstance(f, _QuietExpectedFailure) for f in logger.filters):
+        logger.addFilter(_QuietExpectedFailure())
+
+
 def final_state(rt: Runtime, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
     """The run's result: its outcomes, or, when a release failed or was not tried, a Failed state that
     says which and carries the outcomes (an expected outcome: no traceback; unexpected errors still raise
@@ -104,4 +140,4 @@ def final_state(rt: Runtime, outcomes: list[Outcome]) -> list[Outcome] | State[A
     lines += [f"  {line}" for line in failure_lines(outcomes)]
     if unrecorded:
         lines.append(unrecorded)
-    return Failed(message="\n".join(lines), data=outcomes)
+    return failed_state("\n".join(lines), outcomes)

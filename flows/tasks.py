@@ -33,9 +33,20 @@ def retry_only_transient(_task: Any, _task_run: Any, state: Any) -> bool:
     name="ingest-release", task_run_name="{source} {month} {scope}", retry_condition_fn=retry_only_transient
 )
 def ingest_release_task(source: str, month: str, scope: str, force: bool = False) -> Outcome:
-    return ingest_release(
-        runtime(), source, parse_month(month), scope, force, fetch_guard=lambda: fetch_slot(source)
-    )
+    """One release. A transient failure is raised while Prefect has retries left for it (so it retries);
+    on the last attempt it is the release's failed outcome, already recorded in ingest_status: a task
+    that ended raising would log a traceback beside the run's one line for it."""
+    from prefect.runtime import task_run
+
+    rt = runtime()
+    try:
+        return ingest_release(
+            rt, source, parse_month(month), scope, force, fetch_guard=lambda: fetch_slot(source)
+        )
+    except TransientFetchError as exc:
+        if int(task_run.run_count or 1) <= rt.settings.task_retries:
+            raise
+        return Outcome(source, scope, parse_month(month), "failed", message=rt.redact(str(exc)))
 
 
 def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome]:

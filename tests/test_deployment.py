@@ -338,3 +338,95 @@ async def _backfill_through_workers(api: str) -> dict[Any, tuple[str, str]]:
         (r.name, r.state) for r in runs
     ]
     return {r.id: (r.parameters["source"], r.parameters["month"]) for r in runs}
+
+
+# Runs that end Failed for a known reason, started as users start them: each must log its reason, in
+# words, and no traceback (the engine that runs a deployment raised the Failed state's data, a list:
+# "TypeError: Unexpected result for failed state: [] —— list cannot be resolved into an exception").
+FAILING_RUNS = [
+    ({"start_month": "2026-13", "end_month": "2026-09", "sources": ["kr_customs"]}, "start month '2026-13' is not a month"),
+    ({"start_month": "2026-09", "end_month": "2026-08", "sources": ["kr_customs"]}, "end month 2026-08 is before start month 2026-09"),
+    ({"start_month": "2026-08", "end_month": "2026-08", "sources": ["us_census"]}, "us_census 2026-08"),
+]  # fmt: skip
+
+
+async def _failing_runs_log_no_traceback(api: str, deployment: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.deployments import arun_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        async with get_client() as client:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                names = {d.name for d in await client.read_deployments()}
+                if "backfill" in names:
+                    break
+                await asyncio.sleep(0.5)
+            for parameters, reason in FAILING_RUNS:
+                run = await arun_deployment(deployment, timeout=240, parameters=parameters)
+                assert run.state is not None and run.state.is_failed(), (parameters, run.state)
+                assert reason in str(run.state.message), (parameters, run.state.message)
+                text = ""
+                for _ in range(20):  # logs reach the API in batches: wait for the engine's last words
+                    logs = await client.read_logs(
+                        log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
+                    )
+                    text = "\n".join(log.message for log in logs)
+                    if reason in text and "Finished in state Failed" in text:
+                        break
+                    await asyncio.sleep(0.5)
+                assert reason in text, (parameters, text[-3000:])
+                assert "Traceback" not in text and "unexpected exception" not in text, (
+                    parameters,
+                    text[-3000:],
+                )
+                assert "cannot be resolved into an exception" not in text
+
+
+def test_failed_runs_from_a_served_deployment_and_a_worker_log_no_traceback(
+    prefect_api: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    api, base_env = prefect_api
+    env = {
+        **base_env,
+        "PREFECT_API_URL": api,
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "TRADEFLOW_HOME": str(ROOT),
+        "TRADEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}",
+        "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
+        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+        "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
+        # Census is unreachable (a closed port): its release fails, with a reason, after a short try.
+        "TRADEFLOW_US_CENSUS_BASE_URL": f"http://127.0.0.1:{_free_port()}/intltrade",
+        "TRADEFLOW_HTTP_MAX_RETRIES": "0",
+        "TRADEFLOW_TASK_RETRIES": "0",
+        "TRADEFLOW_MIN_INTERVAL_S": "{}",
+    }
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flows", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        asyncio.run(_failing_runs_log_no_traceback(api, "backfill/backfill"))
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+    for command in (
+        [prefect, "work-pool", "create", "tradeflow", "--type", "process", "--overwrite"],
+        [prefect, "--no-prompt", "deploy", "--all", "--prefect-file", "deploy/prefect.yaml"],
+    ):
+        done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-2000:])
+    worker = _start_worker("worker-failing", env, tmp_path / "worker.log")
+    try:
+        asyncio.run(_failing_runs_log_no_traceback(api, "backfill/backfill"))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)

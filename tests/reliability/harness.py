@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from extractors import get_publisher
 from extractors.base import Payload
 from extractors.errors import ParseError, PublisherError
+from flows.artifacts import RunFailed
 from flows.prefect_flows import backfill
 from flows.releases import Outcome
 from flows.runtime import runtime
@@ -117,6 +118,8 @@ def run_backfill(sources: list[str], **kw: Any) -> list[Outcome]:
     """The real backfill flow; returns every release's outcome whether or not some failed."""
     state = backfill(start_month=MONTHS[0], end_month=MONTHS[-1], sources=sources, return_state=True, **kw)
     result = state.result(raise_on_failure=False)
+    if isinstance(result, RunFailed):  # failed for a known reason: the outcomes are in it
+        result = result.outcomes
     if isinstance(result, BaseException):
         raise result
     outcomes = list(result)
