@@ -166,7 +166,7 @@ def test_the_watchlist_is_checked() -> None:
 def test_status_columns_line_up_with_a_long_source_id(engine: Engine) -> None:
     """`tradeflow status` read as a person reads it: each month's state under its source's name, however
     long the id."""
-    from flows.status import render_status
+    from cli.status import render_status
     from warehouse.status import record_status
 
     for source, state in (("eurostat_comext", "not_published"), ("kr_customs", "loaded")):

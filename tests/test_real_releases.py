@@ -184,7 +184,7 @@ def test_ingest_file_loads_every_real_payload_with_its_lineage(
 ) -> None:
     import hashlib
 
-    from flows.local import ingest_file
+    from cli.local import ingest_file
     from tests.helpers import table_rows
 
     for source, name, expected in DATA_PAYLOADS:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.status import render_status
 from extractors.base import Payload
 from flows.releases import Outcome, load_payloads
 from flows.runtime import Runtime, reset_runtime, runtime
-from flows.status import render_status
 from tests.conftest import FIXTURES, ROOT
 from tests.helpers import table_rows
 

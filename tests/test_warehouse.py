@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, inspect, text
 
-from flows.local import ingest_file
+from cli.local import ingest_file
 from tests.helpers import canonical_frame, count, empty_config, release_info, snapshot, table_rows
 from transforms.canonical import format_canonical, parse_canonical_csv
 from transforms.schema import SchemaError

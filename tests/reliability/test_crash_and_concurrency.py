@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from cli.local import ingest_file
 from demo.replay import ReplayServer
-from flows.local import ingest_file
 from tests.helpers import backfills_at_once, canonical_frame, count, empty_config, snapshot, table_rows
 from tests.reliability.harness import expected_figures, stored_figures
 from transforms.canonical import format_canonical

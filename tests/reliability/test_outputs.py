@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.outfile import OutputRefused, write_output
+from cli.outfile import OutputRefused, write_output
 from flows.settings import Settings
 from tests.helpers import empty_config, load, row, run_cli
 from warehouse.engine import create_warehouse_engine

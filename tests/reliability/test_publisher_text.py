@@ -35,7 +35,7 @@ def test_printable_removes_escape_sequences_and_controls() -> None:
 
 
 def test_a_terminal_table_shows_stored_text_without_its_controls() -> None:
-    from flows.output import render_table
+    from cli.output import render_table
 
     table = render_table(["commodity_name", "value"], [("\x1b[2JChips\x1b[0m\u202e", 1.0)])
     assert "\x1b" not in table and "\u202e" not in table and "Chips" in table

@@ -31,7 +31,7 @@ EXPECTED_ERRORS: dict[tuple[str, str], int] = {
     ("transforms.schema", "SchemaError"): 1,
     ("warehouse.query", "QueryError"): 1,
     ("warehouse.read", "FilterError"): 2,
-    ("flows.outfile", "OutputRefused"): 2,
+    ("cli.outfile", "OutputRefused"): 2,
     ("transforms.headline", "HeadlineError"): 1,
     ("flows.prefect_api", "ServerNotStarted"): 1,
     ("warehouse.migrate", "SchemaTooNew"): 2,
@@ -59,7 +59,7 @@ def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.local import parse_files
+    from cli.local import parse_files
     from transforms.canonical import format_canonical
 
     rows = parse_files(args.source, [Path(p) for p in args.files], settings.ingest_max_bytes)
@@ -68,8 +68,8 @@ def _cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.local import ingest_file
     from extractors.errors import TradeflowError
-    from flows.local import ingest_file
     from transforms.schema import SchemaError
     from warehouse.status import warnings_of
 
@@ -110,7 +110,7 @@ def _cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.status import render_status
+    from cli.status import render_status
 
     engine = _engine(settings)
     sys.stdout.write(render_status(engine, args.format))
@@ -158,7 +158,7 @@ def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.outfile import output_target, write_output
+    from cli.outfile import output_target, write_output
     from warehouse.read import parse_filter, read_view, write_frame
 
     output_target(Path(args.out), settings)  # refused before anything is read
@@ -196,8 +196,8 @@ def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.charts import build_chart, save_chart
-    from flows.outfile import output_target, write_output
+    from cli.charts import build_chart, save_chart
+    from cli.outfile import output_target, write_output
     from transforms.headline import HeadlineError, combined_series
     from warehouse.growth import read_line
 
@@ -222,7 +222,7 @@ def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_query(settings: Settings, args: argparse.Namespace) -> int:
-    from flows.output import write_rows
+    from cli.output import write_rows
     from warehouse.query import read_only_query
 
     limit = args.limit if args.limit is not None else (200 if args.format == "table" else None)
