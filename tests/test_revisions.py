@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.helpers import canonical_frame, count, release_info, table_rows
-from warehouse.upsert import upsert_release
+from warehouse.upsert import UpsertResult, upsert_release
 
 # measure -> (the stored value, the revised value)
 CHANGES = {
@@ -48,6 +48,19 @@ def _frame() -> pd.DataFrame:
     return frame
 
 
+def _reload_with_one_change(
+    engine: Engine, revised: pd.DataFrame, path: str
+) -> tuple[UpsertResult, dict[str, object]]:
+    """Load the release with one figure changed, by either path; it must make exactly one revision."""
+    if path == "full comparison":
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE trade_flow SET row_hash = NULL"))
+    result = upsert_release(engine, revised, release_info(b"second"))
+    assert (result.state, result.inserted, result.revised) == ("loaded", 0, 1)
+    (revision,) = table_rows(engine, "trade_flow_revision")
+    return result, revision
+
+
 @pytest.mark.parametrize("path", ["fingerprints", "full comparison"])
 @pytest.mark.parametrize("measure", list(CHANGES))
 def test_a_change_of_one_measure_alone_makes_one_revision(engine: Engine, measure: str, path: str) -> None:
@@ -59,14 +72,7 @@ def test_a_change_of_one_measure_alone_makes_one_revision(engine: Engine, measur
         stored = float(frame.loc[7, "value"])
         new = stored + 1
     revised.loc[7, measure] = new
-    if path == "full comparison":
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE trade_flow SET row_hash = NULL"))
-
-    result = upsert_release(engine, revised, release_info(b"second"))
-
-    assert (result.state, result.inserted, result.revised) == ("loaded", 0, 1)
-    (revision,) = table_rows(engine, "trade_flow_revision")
+    result, revision = _reload_with_one_change(engine, revised, path)
     column = REVISION_COLUMNS[measure]
     assert (revision[f"old_{column}"], revision[f"new_{column}"]) == (stored, new)
     figures = {r["commodity_code"] + r["partner"] + r["flow"]: r for r in table_rows(engine, "trade_flow")}
@@ -100,14 +106,7 @@ def test_a_measure_going_from_null_to_a_value_or_back_makes_one_revision(
     revised = frame.copy()
     revised[measure] = revised[measure].astype(object)
     revised.at[7, measure] = after
-    if path == "full comparison":
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE trade_flow SET row_hash = NULL"))
-
-    result = upsert_release(engine, revised, release_info(b"second"))
-
-    assert (result.state, result.inserted, result.revised) == ("loaded", 0, 1)
-    (revision,) = table_rows(engine, "trade_flow_revision")
+    _result, revision = _reload_with_one_change(engine, revised, path)
     assert (revision[f"old_{measure}"], revision[f"new_{measure}"]) == (before, after)
     again = upsert_release(engine, revised, release_info(b"third"))
     assert (again.state, again.revised, count(engine, "trade_flow_revision")) == ("unchanged", 0, 1)
