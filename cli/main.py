@@ -31,6 +31,7 @@ EXPECTED_ERRORS: dict[tuple[str, str], int] = {
     ("transforms.schema", "SchemaError"): 1,
     ("warehouse.query", "QueryError"): 1,
     ("warehouse.read", "FilterError"): 2,
+    ("transforms.months", "MonthMistake"): 2,
     ("cli.outfile", "OutputRefused"): 2,
     ("transforms.headline", "HeadlineError"): 1,
     ("flows.prefect_api", "ServerNotStarted"): 1,
@@ -138,6 +139,12 @@ def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
+    from transforms.months import check_range, month_field
+
+    # A mistake in the months is told at once, before the warehouse is opened or a Prefect server started.
+    start = month_field("start month", args.start)
+    if args.end is not None:
+        check_range(start, month_field("end month", args.end))
     _engine(settings).dispose()  # the warehouse reachable and at this code's schema, before any run
     _quiet_prefect(args)
     from flows import interrupt

@@ -45,7 +45,7 @@ from flows.scaling import (
 )
 from flows.schedule import choose_sources, grid_of, latest_month, plan_nightly, plan_range
 from flows.tasks import run_releases
-from transforms.months import Month, parse_month
+from transforms.months import MONTH_HELP, MonthMistake, check_range, month_field, parse_month
 from warehouse.connections import utcnow
 
 quiet_expected_failures()  # a deployment run that fails for a known reason logs no traceback
@@ -68,22 +68,6 @@ def _enabled_sources() -> list[str]:
 
 
 ENABLED = _enabled_sources()
-MONTH_HELP = "as YYYY-MM, e.g. 2026-03"
-
-
-class MonthMistake(ValueError):
-    """A month field that does not hold a month; the message says which field and what it takes."""
-
-
-def month_field(name: str, text: str, *, empty: Month | None = None) -> Month:
-    """A month typed in a form field: whitespace and newlines around it dropped; empty gives `empty`."""
-    value = text.strip()
-    if not value and empty is not None:
-        return empty
-    try:
-        return parse_month(value)
-    except ValueError:
-        raise MonthMistake(f"{name} {value!r} is not a month: write it {MONTH_HELP}") from None
 
 
 def _param(default: Any, title: str, description: str) -> Any:
@@ -188,10 +172,9 @@ def backfill(
     try:
         start = month_field("start month", start_month)
         end = month_field("end month", end_month, empty=latest_month(chosen, dt.date.today()))
+        check_range(start, end)
     except MonthMistake as exc:
         return _refused(str(exc))
-    if end < start:
-        return _refused(f"end month {end:%Y-%m} is before start month {start:%Y-%m}: nothing to load")
     planned = plan_range(rt, chosen, start, end)
     if dry_run:
         return _dry_run(rt, chosen, planned)

@@ -59,3 +59,28 @@ def test_loading_a_canonical_file_imports_no_http_orm_or_prefect(
         "pyarrow",
         "numpy",
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--start", "2026-13"], "start month '2026-13' is not a month: write it as YYYY-MM, e.g. 2026-03"),
+        (["--start", "2026-09", "--end", "2026-08"], "end month 2026-08 is before start month 2026-09"),
+        (["--start", "2026-08", "--end", "13"], "end month '13' is not a month"),
+    ],
+)
+def test_a_mistaken_backfill_is_refused_before_anything_starts(
+    warehouse_env: dict[str, str], args: list[str], says: str
+) -> None:
+    """`backfill --start 2026-13` took 16-17 s: it started Prefect's temporary server, then said no. It
+    now says no before Prefect (or the warehouse, or any data library) is even imported."""
+    result = run_cli({**warehouse_env, "PYTHONPROFILEIMPORTTIME": "1"}, "backfill", *args)
+    assert result.returncode == 2
+    told = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]
+    assert told == [f"tradeflow backfill: {says}" + told[0].split(says, 1)[1]] and says in told[0], told
+    imported = {
+        line.split("|")[2].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    assert "flows" in imported and not imported & HEAVY, imported & HEAVY

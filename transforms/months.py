@@ -43,3 +43,29 @@ def months_between(first: Month, last: Month) -> list[Month]:
 def last_month_covered(period: Month, period_months: int) -> Month:
     """The month a figure ends with: its period, or the last month of a January-to-N cumulative."""
     return add_months(period, period_months - 1)
+
+
+# How a month is written, for people (forms, command-line errors).
+MONTH_HELP = "as YYYY-MM, e.g. 2026-03"
+
+
+class MonthMistake(ValueError):
+    """A month field that does not hold a month, or a range that ends before it starts; the message says
+    which field and what it takes."""
+
+
+def month_field(name: str, text: str, *, empty: Month | None = None) -> Month:
+    """A month typed in a form field or on the command line: whitespace and newlines around it dropped;
+    empty gives `empty`."""
+    value = text.strip()
+    if not value and empty is not None:
+        return empty
+    try:
+        return parse_month(value)
+    except ValueError:
+        raise MonthMistake(f"{name} {value!r} is not a month: write it {MONTH_HELP}") from None
+
+
+def check_range(start: Month, end: Month) -> None:
+    if end < start:
+        raise MonthMistake(f"end month {end:%Y-%m} is before start month {start:%Y-%m}: nothing to load")
