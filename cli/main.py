@@ -165,14 +165,15 @@ def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from cli.outfile import output_target, write_output
+    from cli.outfile import export_format, output_target, write_output
     from warehouse.read import parse_filter, read_view, write_frame
 
+    fmt = export_format(Path(args.out), args.format)
     output_target(Path(args.out), settings)  # refused before anything is read
     engine = _engine(settings)
     frame = read_view(engine, args.view, [parse_filter(w) for w in args.where or []], settings.groups)
-    write_output(Path(args.out), settings, lambda path: write_frame(frame, args.format, path))
-    print(f"{len(frame)} rows of {args.view} written to {args.out} ({args.format})")
+    write_output(Path(args.out), settings, lambda path: write_frame(frame, fmt, path))
+    print(f"{len(frame)} rows of {args.view} written to {args.out} ({fmt})")
     return 0
 
 
@@ -361,7 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN OP VALUE",
         help="e.g. reporter=KOR, period>=2026-01-01, commodity_code=semiconductors (a [groups] name)",
     )
-    p.add_argument("--format", default="csv", choices=["csv", "parquet", "json"])
+    p.add_argument(
+        "--format",
+        choices=["csv", "parquet", "json"],
+        help="default: the --out file's extension (.csv, .parquet, .json)",
+    )
     p.add_argument("--out", required=True)
 
     p = sub.add_parser("headline", help="a year's (or year to date's) total and its change on a year earlier")

@@ -37,6 +37,24 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
+
+
+def export_format(out: Path, asked: str | None) -> str:
+    """The format of an export: the one asked for, else the file's extension's; never one that the
+    extension contradicts (`--out x.parquet` once wrote CSV into it without a word)."""
+    implied = EXPORT_FORMATS.get(out.suffix.lower())
+    if asked is None:
+        if implied is None:
+            raise OutputRefused(
+                f"{out}: say --format csv, parquet or json, or end the file's name in .csv, .parquet or .json"
+            )
+        return implied
+    if implied is not None and implied != asked:
+        raise OutputRefused(f"{out} ends in {out.suffix} but --format is {asked}: make them agree")
+    return asked
+
+
 def output_target(out: Path, settings: Settings) -> Path:
     """The real file an output path names (symlinks followed), refused where it would hurt the warehouse."""
     target = out.resolve()

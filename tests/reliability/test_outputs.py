@@ -89,3 +89,37 @@ def test_an_output_stopped_half_way_leaves_the_old_file_whole(tmp_path: Path) ->
     assert out.read_text() == "the new export\n"
     with pytest.raises(OutputRefused, match="is a folder"):
         write_output(tmp_path, settings, lambda path: path.write_text("x"))
+
+
+@pytest.mark.parametrize(
+    ("out", "fmt", "written", "says"),
+    [
+        ("kor.parquet", None, "parquet", ""),
+        ("kor.JSON", None, "json", ""),
+        ("kor.csv", "csv", "csv", ""),
+        ("kor.txt", "json", "json", ""),  # an extension that says nothing: the format asked for
+        ("kor.parquet", "csv", None, "kor.parquet ends in .parquet but --format is csv"),
+        ("kor.data", None, None, "say --format csv, parquet or json"),
+    ],
+)
+def test_an_export_is_written_in_the_format_its_name_says(
+    warehouse: Path, tmp_path: Path, out: str, fmt: str | None, written: str | None, says: str
+) -> None:
+    """`--out x.parquet` without `--format` silently wrote CSV into it."""
+    import pandas as pd
+
+    env = {
+        "TRADEFLOW_DATABASE_URL": f"sqlite:///{warehouse}",
+        "TRADEFLOW_DATA_DIR": str(warehouse.parent),
+        "TRADEFLOW_CONFIG": empty_config(tmp_path),
+    }
+    path = tmp_path / out
+    done = run_cli(
+        env, "export", "--view", "trade_flow", "--out", str(path), *(["--format", fmt] if fmt else [])
+    )
+    if written is None:
+        assert done.returncode == 2 and says in done.stderr and not path.exists(), done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    read = {"parquet": pd.read_parquet, "json": pd.read_json, "csv": pd.read_csv}[written]
+    assert len(read(path)) == 1 and f"({written})" in done.stdout
