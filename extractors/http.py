@@ -128,7 +128,8 @@ class HttpSession:
             if delay is None:
                 delay = self.policy.backoff_s * 2 ** (attempt - 1)
             delay = min(delay, self.policy.max_backoff_s)
-            log.warning("%s: %s; retry %d in %.1fs <%s>", source, problem, attempt, delay, safe_url)
+            # A retry is on the way, not an outcome: the release's own line says how it ended (`-v` shows these).
+            log.info("%s: %s; retry %d in %.1fs <%s>", source, problem, attempt, delay, safe_url)
             self.sleep(delay)
 
     def _attempt(

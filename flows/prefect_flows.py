@@ -31,7 +31,7 @@ from flows.artifacts import (
     unreachable,
 )
 from flows.planning import Planned
-from flows.progress import Progress, describe, stderr_if_terminal
+from flows.progress import TERMINAL_REPEATS, Progress, describe, said_once_on_the_terminal, stderr_if_terminal
 from flows.rates import refresh_exchange_rates
 from flows.releases import Outcome, outcomes_since
 from flows.report import release_rows
@@ -247,8 +247,8 @@ def backfill_month(
 
 
 def _report(rt: Runtime, kind: str, outcomes: list[Outcome]) -> list[Outcome] | State[Any]:
-    for line in unreachable(outcomes).values():
-        get_run_logger().warning("%s", line)
+    for line in unreachable(outcomes).values():  # the run's logs; the command line prints them once itself
+        get_run_logger().warning("%s", line, extra={TERMINAL_REPEATS: True})
     rates = refresh_exchange_rates(rt)
     if rates is not None:
         line, warning = rates
@@ -294,6 +294,7 @@ def _exit_code(state: Any) -> int:
 
 
 def run_nightly_cli(sources: list[str] | None = None, as_of: dt.date | None = None) -> int:
+    said_once_on_the_terminal()
     state = nightly(sources=sources or ENABLED, as_of=as_of.isoformat() if as_of else "", return_state=True)
     return _exit_code(state)
 
@@ -301,6 +302,7 @@ def run_nightly_cli(sources: list[str] | None = None, as_of: dt.date | None = No
 def run_backfill_cli(
     *, start: str, end: str | None, sources: list[str] | None, force: bool, dry_run: bool, offline: bool
 ) -> int:
+    said_once_on_the_terminal()
     if offline:
         import sys
 

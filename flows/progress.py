@@ -15,6 +15,29 @@ from flows.releases import Outcome
 
 log = logging.getLogger("tradeflow.flows")
 BAR_WIDTH = 30
+# A log record marked so (`extra={TERMINAL_REPEATS: True}`) is for the run's logs in the Prefect UI: the
+# command line prints the same thing itself at the end of the run, and does not show it twice.
+TERMINAL_REPEATS = "tradeflow_terminal_repeats"
+
+
+class _SaidOnce(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, TERMINAL_REPEATS, False):
+            return False
+        # Prefect's closing line repeats the Failed state's message, every failure again.
+        return not (
+            record.name == "prefect.flow_runs" and record.getMessage().startswith("Finished in state Failed")
+        )
+
+
+def said_once_on_the_terminal() -> None:
+    """On a command-line run, the terminal's log handlers drop what the command prints itself at the end
+    (the failures, one line each, and one per unreachable source). The run's API logs keep everything."""
+    for logger in (logging.getLogger(), logging.getLogger("prefect")):
+        for handler in logger.handlers:
+            stream = isinstance(handler, logging.StreamHandler)
+            if stream and not any(isinstance(f, _SaidOnce) for f in handler.filters):
+                handler.addFilter(_SaidOnce())
 
 
 def describe(outcome: Outcome) -> str:

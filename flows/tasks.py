@@ -66,5 +66,7 @@ def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome
         else:  # a transient failure that outlived its retries
             outcome = Outcome(p.source, p.scope, p.period, "failed", message=runtime().redact(str(result)))
         outcomes.append(outcome)
-        progress.step(f"{describe(outcome)} ({outcome.scope})", quiet=outcome.state == "skipped")
+        # A release of a source found unreachable is told once for the source at the end of the run.
+        quiet = outcome.state == "skipped" or "unreachable:" in outcome.message
+        progress.step(f"{describe(outcome)} ({outcome.scope})", quiet=quiet)
     return outcomes
