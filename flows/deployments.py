@@ -28,7 +28,15 @@ def schedule_in_words(cron: str, timezone: str) -> str:
 def build_deployments(settings: Settings) -> list[Any]:
     nightly_deployment = nightly.to_deployment(
         name="nightly",
-        schedules=[Cron(settings.nightly_cron, timezone=settings.nightly_timezone)],
+        # The slug is what the deployment page shows for the schedule (as of prefect 3.9, in place of
+        # "At 02:30 AM every day", which has no timezone): the schedule in words, with its timezone.
+        schedules=[
+            Cron(
+                settings.nightly_cron,
+                timezone=settings.nightly_timezone,
+                slug=schedule_in_words(settings.nightly_cron, settings.nightly_timezone),
+            )
+        ],
         description=f"{schedule_in_words(settings.nightly_cron, settings.nightly_timezone)}: checks every enabled "
         "source for the releases that are due and loads what changed.",
         tags=["tradeflow"],

@@ -192,6 +192,15 @@ def test_a_backfill_from_the_form_loads_and_a_bad_month_is_told_in_words(ui: dic
         failed_requests: list[str] = []
         page.on("requestfailed", lambda request: failed_requests.append(request.url))
         try:
+            # The nightly's schedule, where the deployment page shows it, says its timezone (it read "At
+            # 02:30 AM every day" beside "Next run" in the browser's time).
+            page.goto(f"{ui['url']}/deployments", wait_until="networkidle")
+            page.get_by_role("link", name="nightly", exact=True).first.click()
+            page.wait_for_url("**/deployments/deployment/**")
+            card = page.locator(".deployment-schedule-card").first
+            card.wait_for(timeout=30_000)
+            assert "Every day at 02:30, Asia/Seoul time" in card.inner_text(), card.inner_text()
+
             _open_custom_run(page, ui["url"])
             _field(page, "Start month").click()
             page.keyboard.type("2026-08")

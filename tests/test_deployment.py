@@ -131,6 +131,7 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                 nightly = await client.read_deployment_by_name("nightly/nightly")
                 (schedule,) = nightly.schedules
                 assert (schedule.schedule.cron, schedule.schedule.timezone) == ("15 3 * * *", "Asia/Seoul")
+                assert schedule.slug == "Every day at 03:15, Asia/Seoul time"  # shown on the deployment page
                 assert "03:15" in str(nightly.description) and "Asia/Seoul" in str(nightly.description)
                 backfill = await client.read_deployment_by_name("backfill/backfill")
                 props = backfill.parameter_openapi_schema["properties"]
@@ -194,6 +195,7 @@ async def _check_yaml(api: str) -> None:
             assert nightly.entrypoint == "flows/prefect_flows.py:nightly"
             (schedule,) = nightly.schedules
             assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 2 * * *", "Asia/Seoul")
+            assert schedule.slug == "Every day at 02:30, Asia/Seoul time"
             backfill = await client.read_deployment_by_name("backfill/backfill")
             assert backfill.work_pool_name == "tradeflow" and not backfill.schedules
             assert backfill.parameter_openapi_schema["properties"]["start_month"]["title"] == "Start month"
