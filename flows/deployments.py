@@ -54,8 +54,30 @@ def build_deployments(settings: Settings) -> list[Any]:
     return [nightly_deployment, backfill_deployment, month_deployment]
 
 
+def forget_other_schedules(deployment_name: str, keep: list[str]) -> list[str]:
+    """Delete the deployment's schedules whose label is not one of `keep`; returns the ones deleted.
+
+    Prefect keeps a labelled schedule per label (slug) when a deployment is updated: after the nightly's
+    cron or timezone changes, the schedule under the old label would stay and the nightly run twice."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            deployment = client.read_deployment_by_name(deployment_name)
+        except ObjectNotFound:
+            return []
+        stale = [s for s in deployment.schedules if s.slug not in keep]
+        for schedule in stale:
+            client.delete_deployment_schedule(deployment.id, schedule.id)
+    return [str(s.slug) for s in stale]
+
+
 def serve_deployments(settings: Settings) -> None:
     from prefect import serve
 
     ensure_source_limits(settings)
+    forget_other_schedules(
+        "nightly/nightly", [schedule_in_words(settings.nightly_cron, settings.nightly_timezone)]
+    )
     serve(*build_deployments(settings))

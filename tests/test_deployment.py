@@ -132,6 +132,24 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                 (schedule,) = nightly.schedules
                 assert (schedule.schedule.cron, schedule.schedule.timezone) == ("15 3 * * *", "Asia/Seoul")
                 assert schedule.slug == "Every day at 03:15, Asia/Seoul time"  # shown on the deployment page
+                # A schedule left from an earlier cron (Prefect keeps one per label) is forgotten when
+                # `tradeflow serve` starts, so the nightly never runs twice.
+                from prefect.client.schemas.actions import DeploymentScheduleCreate
+                from prefect.client.schemas.schedules import CronSchedule
+
+                from flows.deployments import forget_other_schedules
+
+                await client.create_deployment_schedules(
+                    nightly.id,
+                    [
+                        DeploymentScheduleCreate(
+                            schedule=CronSchedule(cron="0 1 * * *", timezone="UTC"), slug="an old one"
+                        )
+                    ],
+                )
+                assert forget_other_schedules("nightly/nightly", [schedule.slug]) == ["an old one"]
+                left = (await client.read_deployment_by_name("nightly/nightly")).schedules
+                assert [s.slug for s in left] == [schedule.slug]
                 assert "03:15" in str(nightly.description) and "Asia/Seoul" in str(nightly.description)
                 backfill = await client.read_deployment_by_name("backfill/backfill")
                 props = backfill.parameter_openapi_schema["properties"]
@@ -164,6 +182,10 @@ def test_prefect_yaml_deploys_both_deployments_to_a_process_pool(
     api, base_env = prefect_api
     env = {**base_env, "PREFECT_API_URL": api, "TRADEFLOW_HOME": str(ROOT)}
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
+    # A server where the yaml's deployments are new (the served ones of another test carry another label).
+    subprocess.run(
+        [prefect, "deployment", "delete", "nightly/nightly"], env=env, capture_output=True, timeout=120
+    )
     pool = subprocess.run(
         [prefect, "work-pool", "create", "tradeflow", "--type", "process", "--overwrite"],
         env=env,
