@@ -31,9 +31,11 @@ def redact_userinfo(url: str, *, keep_user: bool = False) -> str:
     return _USERINFO.sub(masked, url)
 
 
-def url_secrets(url: str) -> list[str]:
-    """The secrets a URL carries in its userinfo: the password, and a user name standing alone as a
-    token (8 characters or more; shorter names are words that would be masked everywhere)."""
+def url_secrets(url: str, *, token_users: bool = True) -> list[str]:
+    """The secrets a URL carries in its userinfo: the password; and, with `token_users` (publishers' base
+    URLs, not database URLs, whose user names are no secret), a user name standing alone that is long
+    enough to be a token (20 characters or more: a name like "tradeflow" would be masked everywhere,
+    publishers' payloads included)."""
     try:
         parts = urlsplit(url.strip())
         user, password = parts.username, parts.password
@@ -41,7 +43,7 @@ def url_secrets(url: str) -> list[str]:
         return []
     if password:
         return [password]
-    return [user] if user and len(user) >= 8 else []
+    return [user] if token_users and user and len(user) >= 20 else []
 
 
 def redact_payload(payload: Payload, secrets: Iterable[str]) -> Payload:

@@ -255,13 +255,11 @@ class Settings(BaseSettings):
         from extractors.redaction import url_secrets
 
         keys = [key for source in self._publishers if (key := self.api_key(source))]
-        urls = [
-            self.database_url,
-            self.query_database_url or "",
-            self.rates_base_url or "",
-            *(self.base_url(s) for s in self._publishers),
-        ]
-        return list(dict.fromkeys([*keys, *(s for url in urls for s in url_secrets(url))]))
+        databases = [self.database_url, self.query_database_url or ""]
+        services = [self.rates_base_url or "", *(self.base_url(s) for s in self._publishers)]
+        found = [s for url in databases for s in url_secrets(url, token_users=False)]
+        found += [s for url in services for s in url_secrets(url)]
+        return list(dict.fromkeys([*keys, *found]))
 
     def engine_options(self) -> dict[str, float]:
         """The warehouse engine's deadlines (`warehouse.engine.create_warehouse_engine`'s keywords)."""

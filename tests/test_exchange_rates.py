@@ -259,3 +259,23 @@ def test_the_migration_down_and_up_again(engine: Engine) -> None:
     with engine.connect() as conn:
         columns = list(conn.execute(text("SELECT * FROM mirror_flows")).keys())
     assert columns[-3:] == ["import_currency", "import_value_published", "import_usd_per_unit"]
+
+
+@pytest.mark.parametrize(
+    ("row", "shown"),
+    [
+        ("EXR.M.USD.EUR.SP00.A,M,USD,EUR,SP00,A,2024-01,20000", "EUR 2024-01: 20000.0 US dollars per unit"),
+        ("EXR.M.USD.EUR.SP00.A,M,USD,EUR,SP00,A,2024-01,1e-9", "EUR 2024-01: 1e-09 US dollars per unit"),
+        ("EXR.M.USD.EUR.SP00.A,M,USD,EUR,SP00,A,2024-01,1e-320", "EUR 2024-01: 1e-320 US dollars per unit"),
+    ],
+)
+def test_a_finite_rate_outside_the_plausible_range_is_refused(row: str, shown: str) -> None:
+    """Finite and positive is not enough: 1e-320 dollars per euro, or 20,000, is a broken answer."""
+    from extractors.rates import check_rates
+
+    answer = payload(f"{HEADER}\n{row}\n")
+    with pytest.raises(ParseError, match=f"{shown} is not a plausible rate") as caught:
+        check_rates(answer, ECB.parse_rates(answer))
+    assert caught.value.url == answer.url
+    fine = payload(f"{HEADER}\nEXR.M.USD.EUR.SP00.A,M,USD,EUR,SP00,A,2024-01,1.0905\n")
+    assert len(check_rates(fine, ECB.parse_rates(fine))) == 1

@@ -453,6 +453,9 @@ def _korea_row(**change: str) -> bytes:
         ({"<td>9.0</td>": "<td>9.0</td><td>7.0</td>"}, "has 11 cells where the header has 10"),
         ({"<td><span>R. O. Korea</span></td>": "<td></td>"}, "has figures but no label"),
         ({"<td><span>R. O. Korea</span></td>": ""}, "has 9 cells"),  # the label cell itself missing
+        # An empty cell after the label and the last figure blank: cut to the header's width, every figure
+        # would move one column (a trailing empty cell is read only after a row with every column filled).
+        ({"<td>370.5 </td>": "<td></td><td>370.5 </td>", "<td>10.0</td>": "<td></td>"}, "has 11 cells"),
     ],
 )
 def test_gacc_row_with_figures_that_does_not_fit_the_header_is_refused_by_name(

@@ -179,3 +179,21 @@ def test_groups_are_checked_and_have_a_default(tmp_path: Path, monkeypatch: pyte
         monkeypatch.setenv("TRADEFLOW_GROUPS", bad)
         with pytest.raises(SettingsError, match=said):
             load_settings()
+
+
+def test_only_passwords_and_token_like_user_names_are_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database user name is no secret: masking `postgres` turned `postgres_table` into `***_table` in
+    messages, and would have changed publishers' payloads wherever the word appeared."""
+    from flows.settings import Settings
+
+    token = "ghp_" + "x" * 30
+    monkeypatch.setenv("TRADEFLOW_KR_CUSTOMS_BASE_URL", "https://proxyuser:hunter2@apis.example/1220000")
+    monkeypatch.setenv("TRADEFLOW_CN_CUSTOMS_BASE_URL", "http://scraper@english.example")
+    settings = Settings(
+        database_url="postgresql+psycopg://tradeflow_warehouse_owner@db.example/trade",  # 25 characters
+        query_database_url="postgresql+psycopg://reader:r3ader-pw@db.example/trade",
+        rates_base_url=f"https://{token}@rates.example",
+    )
+    found = settings.secrets()
+    assert "r3ader-pw" in found and "hunter2" in found and token in found
+    assert not {"tradeflow_warehouse_owner", "reader", "proxyuser", "scraper"} & set(found)

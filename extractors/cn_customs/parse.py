@@ -176,8 +176,14 @@ def _aligned(payload: Payload, row: list[str], r: int, width: int) -> list[str] 
     name = repr(label) if label else f"{r + 1} (no label)"
     if not label:
         raise payload.error(ParseError, f"row {name} has figures but no label in its first cell")
-    if len(row) > width and not any(cell.strip() for cell in row[width:]):
-        return row[:width]  # trailing empty cells: the figures still line up with the header
+    if (
+        len(row) > width
+        and not any(cell.strip() for cell in row[width:])
+        and all(c.strip() for c in row[1:width])
+    ):
+        # Trailing empty cells after a row with every column filled: the figures line up with the header.
+        # An empty cell inside the row could be a shifted one (an empty cell is also "no figure"): refused.
+        return row[:width]
     raise payload.error(
         ParseError,
         f"row {name} has {len(row)} cells where the header has {width} columns: its figures cannot be "

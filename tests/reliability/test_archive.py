@@ -180,3 +180,26 @@ def test_a_damaged_payload_is_replaced_when_the_same_bytes_are_fetched_again(tmp
     _archive(tmp_path)
     assert path.read_bytes() == good
     assert not list(month_dir(tmp_path, "kr_customs", dt.date(2026, 9, 1)).glob("*.part"))
+
+
+@pytest.mark.parametrize("change", ["a part left out", "the parts reordered"])
+def test_a_manifest_whose_parts_do_not_make_its_release_is_damaged(tmp_path: Path, change: str) -> None:
+    """Each file can still match its own digest while the manifest lists the wrong set of them (a part
+    dropped would reload half a release): the parts must make the release the manifest is named for."""
+    from flows.archive import DamagedArchive, archived_fetches
+
+    period = dt.date(2026, 9, 1)
+    body = (DEFAULT_ROOT / "kr_customs/nitemtrade_8542_CN_202609.xml").read_bytes()
+    parts = [
+        Payload("kr_customs", body, "https://publisher.example/a", "xml", period, "split", FETCHED),
+        Payload("kr_customs", body.replace(b"854232", b"854231"), "https://publisher.example/b", "xml", period, "split", FETCHED),
+    ]  # fmt: skip
+    manifest = archive_release(tmp_path, "kr_customs", "split", period, parts)
+    (fetch,) = archived_fetches(tmp_path, ["kr_customs"], period, period)
+    assert [p.content for p in fetch.payloads()] == [p.content for p in parts]
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    doc["parts"] = doc["parts"][:1] if change == "a part left out" else doc["parts"][::-1]
+    manifest.write_text(json.dumps(doc), encoding="utf-8")
+    (fetch,) = archived_fetches(tmp_path, ["kr_customs"], period, period)
+    with pytest.raises(DamagedArchive, match="do not make the release its name and sha256 say"):
+        fetch.payloads()
