@@ -16,9 +16,46 @@ from transforms.headline import Selection
 
 FORMATS = (".html", ".svg", ".png")
 LATEST, FIRST = "latest", "first published"
+QUARTERLY_AFTER = 24  # months: over longer spans the x axis has a tick per quarter (and the last month)
+_SYMBOLS = {"USD": "$", "EUR": "€"}
+_FLOWS = {"export": "exports", "import": "imports", "re_export": "re-exports", "re_import": "re-imports"}
 
 
-def chart_data(series: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def money(value: float, currency: str) -> str:
+    """13_214_000_000, USD -> "$13.2 bn"; 820_000_000, CNY -> "CNY 820 m"."""
+    prefix = _SYMBOLS.get(currency, f"{currency} ")
+    size = abs(value)
+    if size >= 1e9:
+        return f"{prefix}{value / 1e9:,.1f} bn".replace(".0 bn", " bn")
+    if size >= 1e6:
+        return f"{prefix}{value / 1e6:,.1f} m".replace(".0 m", " m")
+    return f"{prefix}{value:,.0f}"
+
+
+def _money_expr(currency: str) -> str:
+    """`money` as a Vega expression, for the axis labels."""
+    prefix = _SYMBOLS.get(currency, f"{currency} ").replace("'", "")
+    v = "datum.value"
+    return (
+        f"'{prefix}' + (abs({v}) >= 1e9 ? format({v} / 1e9, ',.1~f') + ' bn'"
+        f" : abs({v}) >= 1e6 ? format({v} / 1e6, ',.1~f') + ' m' : format({v}, ',.0f'))"
+    )
+
+
+def chart_title(selection: Selection, currency: str) -> str:
+    """In words: "China's exports to South Korea, USD"; "South Korea's exports of semiconductors to the
+    world, USD"."""
+    from transforms.areas import plain_name, possessive
+
+    what = f"{possessive(plain_name(selection.reporter))} {_FLOWS.get(selection.flow, selection.flow)}"
+    if selection.commodity != "TOTAL":
+        what += f" of {selection.commodity}"
+    towards = "to" if selection.flow.endswith("export") else "from"
+    title = f"{what} {towards} {plain_name(selection.partner)}, {currency}"
+    return title[0].upper() + title[1:]
+
+
+def chart_data(series: pd.DataFrame, currency: str = "USD") -> tuple[pd.DataFrame, pd.DataFrame]:
     """(values in long form: one row per month and series, the first-published value only where it
     differs from the latest; the on-year changes)."""
     frame = series.dropna(subset=["value"]).copy()
@@ -27,45 +64,69 @@ def chart_data(series: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         f"{end:%b %Y}" if months == 1 else f"{period:%b}-{end:%b %Y}"
         for period, end, months in zip(frame["period"], frame["end"], frame["period_months"], strict=True)
     ]
-    latest = frame.assign(series=LATEST)[["month", "label", "series", "value", "provisional"]]
+    columns = ["month", "label", "series", "value", "shown", "provisional"]
+    latest = frame.assign(series=LATEST)
     moved = frame[frame["first_value"].notna() & (frame["first_value"] != frame["value"])]
-    first = moved.assign(series=FIRST, value=moved["first_value"])[
-        ["month", "label", "series", "value", "provisional"]
-    ]
+    first = moved.assign(series=FIRST, value=moved["first_value"])
+    values = pd.concat([latest, first], ignore_index=True)
+    values["shown"] = [money(v, currency) for v in values["value"]]
     changes = frame.dropna(subset=["yoy_pct"])[["month", "label", "yoy_pct"]]
-    return pd.concat([latest, first], ignore_index=True), changes.reset_index(drop=True)
+    return values[columns], changes.reset_index(drop=True)
+
+
+def _month_axis(months: list[str]) -> Any:
+    """One tick per month, each labelled in words ("Aug 2026"); over long spans a label per quarter,
+    and the last month's always."""
+    import altair as alt
+
+    words = "timeFormat(toDate(datum.value + '-01T00:00:00'), '%b %Y')"
+    if len(months) > QUARTERLY_AFTER:
+        last = months[-1]
+        shown = f"(indexof(['01', '04', '07', '10'], substring(datum.value, 5, 7)) >= 0 || datum.value == '{last}')"
+        expr = f"{shown} ? {words} : ''"
+    else:
+        expr = words
+    return alt.Axis(title=None, labelExpr=expr, labelAngle=-45, labelOverlap=False)
 
 
 def build_chart(series: pd.DataFrame, selection: Selection, currency: str) -> Any:
     import altair as alt
 
-    values, changes = chart_data(series)
-    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y"))
+    values, changes = chart_data(series, currency)
+    months = sorted(set(values["month"]))
+    x = alt.X("month:O", sort=months, scale=alt.Scale(domain=months), axis=_month_axis(months))
     tooltip = [
         alt.Tooltip("label:N", title="months"),
         alt.Tooltip("series:N"),
-        alt.Tooltip("value:Q", format=",.0f"),
+        alt.Tooltip("shown:N", title="value"),
     ]
+    title: dict[str, Any] = {"text": chart_title(selection, currency)}
+    if changes.empty:
+        title["subtitle"] = (
+            f"No change on a year earlier to draw: no figures a year before {months[0]} are loaded."
+        )
     lines = (
-        alt.Chart(values, title=f"{selection.describe()} ({selection.source}), {currency}")
+        alt.Chart(values, title=alt.TitleParams(**title))
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y("value:Q", title=currency, axis=alt.Axis(format="~s")),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(labelExpr=_money_expr(currency))),
             color=alt.Color("series:N", title=None, scale=alt.Scale(domain=[LATEST, FIRST])),
             strokeDash=alt.StrokeDash(
-                "series:N", legend=None, scale=alt.Scale(domain=[LATEST, FIRST], range=[[1, 0], [4, 3]])
+                "series:N", title=None, scale=alt.Scale(domain=[LATEST, FIRST], range=[[1, 0], [4, 3]])
             ),
             tooltip=tooltip,
         )
         .properties(width=640, height=260)
     )
+    if changes.empty:
+        return lines
     bars = (
-        alt.Chart(changes, title="change on a year earlier (%)")
+        alt.Chart(changes, title="Change on a year earlier (%)")
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("yoy_pct:Q", title="%"),
+            y=alt.Y("yoy_pct:Q", title=None, axis=alt.Axis(labelExpr="format(datum.value, '+~f') + '%'")),
             color=alt.condition("datum.yoy_pct >= 0", alt.value("#2b7a3d"), alt.value("#b3362b")),
             tooltip=[
                 alt.Tooltip("label:N", title="months"),

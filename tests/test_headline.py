@@ -253,11 +253,23 @@ def test_the_chart_opens_offline_in_a_browser_with_its_series_drawn(figures: Eng
         lines = page.locator("svg .mark-line path").count()
         bars = page.locator("svg .mark-rect path").count()
         text = page.locator("body").text_content() or ""
+        # What a reader sees on the axes, as the browser drew it.
+        axis_labels = [t for t in page.locator("svg .role-axis-label text").all_text_contents() if t]
+        page.screenshot(path=str(tmp_path / "chart.png"), full_page=True)
         browser.close()
     assert [r for r in requests if not r.startswith("file://")] == []  # nothing fetched: it is all inline
     assert lines == 2  # the latest values, and the first-published March 2025 beside the revised one
     assert bars == 5  # January-May 2025 against a year earlier (June has no complete group figure)
-    assert "first published" in text and "KOR exports of semiconductors to CHN" in text
+    assert "first published" in text and "South Korea's exports of semiconductors to China, USD" in text
+    months = [f"{dt.date(2000, m, 1):%b} {y}" for y in (2024, 2025) for m in range(1, 13)]
+    months = months[: months.index("May 2025") + 1]
+    ticks = [label for label in axis_labels if label[:3].isalpha() and label[-4:].isdigit()]
+    # One tick per month, each once on each panel's axis, in order, the last month included (it read
+    # "Aug 2026" five times and left the last month out).
+    assert ticks == months + months[12:] or ticks == months + months, ticks
+    values = [label for label in axis_labels if label.startswith("$")]
+    assert values and all(v == "$0" or v.endswith((" bn", " m")) for v in values), values  # not "14G"
+    assert any(label.endswith("%") for label in axis_labels), axis_labels  # the on-year panel
 
 
 @pytest.mark.parametrize("suffix", [".svg", ".png"])
@@ -267,7 +279,9 @@ def test_the_chart_as_a_file_for_reports(figures: Engine, tmp_path: Path, suffix
     assert result.returncode == 0, result.stderr
     data = out.read_bytes()
     if suffix == ".svg":
-        assert data.startswith(b"<svg") and b"KOR exports to CHN" in data
+        assert data.startswith(b"<svg") and b"South Korea&apos;s exports to China, USD" in data.replace(
+            b"'", b"&apos;"
+        )
     else:
         assert data.startswith(b"\x89PNG")
 
@@ -400,3 +414,48 @@ def test_a_group_zero_a_year_earlier_gives_no_percentage() -> None:
         _growth_rows([("8541", 1, 1.0, 5.0, 0.0), ("8542", 1, 2.0, 9.0, 0.0)]), ("8541", "8542")
     ).to_dict(orient="records")
     assert may["prior_year_value"] == 0 and pd.isna(may["yoy_pct"]) and pd.isna(may["ytd_yoy_pct"])
+
+
+def test_a_chart_without_a_year_earlier_says_why_it_has_no_on_year_panel() -> None:
+    from cli.charts import build_chart, chart_title, money
+    from transforms.headline import select
+
+    months = [dt.date(2026, m, 1) for m in range(3, 8)]
+    series = pd.DataFrame(
+        {
+            "end": months,
+            "period": months,
+            "period_months": 1,
+            "value": [13.2e9, 13.9e9, 14.1e9, 12.0e9, 820e6],
+            "first_value": [13.2e9, 13.9e9, 14.1e9, 12.0e9, 820e6],
+            "yoy_pct": [None] * 5,
+            "provisional": False,
+        }
+    )
+    selection = select("cn_customs", "CHN", "KOR", "export", "TOTAL", {})
+    spec = build_chart(series, selection, "USD").to_dict()
+    assert "vconcat" not in spec  # no empty on-year panel
+    assert spec["title"]["text"] == "China's exports to South Korea, USD" == chart_title(selection, "USD")
+    assert spec["title"]["subtitle"].startswith("No change on a year earlier to draw")
+    assert [money(v, c) for v, c in ((13.2e9, "USD"), (820e6, "CNY"), (2e9, "EUR"), (950.0, "USD"))] == [
+        "$13.2 bn",
+        "CNY 820 m",
+        "€2 bn",
+        "$950",
+    ]
+
+
+def test_a_long_chart_labels_each_quarter_and_the_last_month() -> None:
+    from cli.charts import build_chart
+    from transforms.headline import select
+    from transforms.months import add_months
+
+    months = [add_months(dt.date(2023, 2, 1), i) for i in range(30)]  # Feb 2023 .. Jul 2025
+    series = pd.DataFrame(
+        {"end": months, "period": months, "period_months": 1, "value": 1e9, "first_value": 1e9, "yoy_pct": 1.0,
+         "provisional": False}
+    )  # fmt: skip
+    spec = build_chart(series, select("kr_customs", "KOR", "WLD", "export", "TOTAL", {}), "USD").to_dict()
+    axis = spec["vconcat"][0]["encoding"]["x"]["axis"]
+    assert "['01', '04', '07', '10']" in axis["labelExpr"] and "'2025-07'" in axis["labelExpr"]
+    assert spec["vconcat"][0]["encoding"]["x"]["scale"]["domain"][-1] == "2025-07"  # a tick for every month

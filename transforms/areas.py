@@ -147,3 +147,52 @@ def from_name(source: str, name: str, aliases: Mapping[str, str] | None = None) 
         except LookupError:
             continue
     return unmapped(source, normalize_name(name).replace(" ", "_") or name)
+
+
+# Names in the words an analyst writes them (for chart titles): ISO's short names where they read well,
+# these where they do not ("Korea, Republic of" is South Korea).
+_PLAIN_NAMES: Final[dict[str, str]] = {
+    "WLD": "the world",
+    "EUU": "the European Union",
+    "KOR": "South Korea",
+    "PRK": "North Korea",
+    "CHN": "China",
+    "TWN": "Taiwan",
+    "HKG": "Hong Kong",
+    "MAC": "Macao",
+    "USA": "the United States",
+    "GBR": "the United Kingdom",
+    "NLD": "the Netherlands",
+    "PHL": "the Philippines",
+    "ARE": "the United Arab Emirates",
+    "RUS": "Russia",
+    "VNM": "Vietnam",
+    "IRN": "Iran",
+    "SYR": "Syria",
+    "LAO": "Laos",
+    "BOL": "Bolivia",
+    "VEN": "Venezuela",
+    "TZA": "Tanzania",
+    "MDA": "Moldova",
+    "CZE": "Czechia",
+    "TUR": "Türkiye",
+    "XOA": "Other Asia (in practice Taiwan)",
+}
+
+
+def plain_name(area: str) -> str:
+    """An area as people write it in a sentence: 'South Korea', 'the United States', 'Germany'; a code
+    with no name (an unmapped one) stays the code."""
+    if area in _PLAIN_NAMES:
+        return _PLAIN_NAMES[area]
+    if area in SPECIAL_AREAS:
+        return SPECIAL_AREAS[area].split(" (")[0]
+    country = pycountry.countries.get(alpha_3=area) if len(area) == 3 else None
+    if country is None:
+        return area
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def possessive(name: str) -> str:
+    """China -> China's; the United States -> the United States' (a name ending in s takes the apostrophe alone)."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
