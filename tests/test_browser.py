@@ -164,7 +164,11 @@ def _submit_and_wait(page: Any, api: str, final: str) -> str:
     page.wait_for_url("**/deployments/deployment/**", timeout=30_000)
     new: list[str] = []
     _wait(lambda: bool(new.extend(set(_backfill_runs(api)) - before) or new), 30, "the submitted run")
-    name = _backfill_runs(api)[new[0]]
+    # A run is listed under a random name until it starts and names itself ("backfill 2026-08..2026-09"):
+    # wait for that, then open it by the name the page shows (clicking the random one raced the rename).
+    _wait(lambda: _state(api, new[0]) not in ("SCHEDULED", "PENDING"), 120, "the submitted run to start")
+    name = _run_name(api, new[0])
+    page.reload(wait_until="networkidle")
     page.get_by_role("link", name=name, exact=True).first.click()
     page.wait_for_url(f"**/runs/flow-run/{new[0]}**", timeout=30_000)
     page.get_by_text(final, exact=True).first.wait_for(timeout=240_000)
@@ -177,6 +181,11 @@ def _backfill_runs(api: str) -> dict[str, str]:
         f"{api}/flow_runs/filter", json={"flow_runs": {"parent_task_run_id": {"is_null_": True}}}, timeout=10
     )
     return {r["id"]: r["name"] for r in runs.json() if r["name"] and not r.get("parent_task_run_id")}
+
+
+def _state(api: str, run_id: str) -> str:
+    state = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json().get("state") or {}
+    return str(state.get("type", ""))
 
 
 def _run_name(api: str, run_id: str) -> str:
