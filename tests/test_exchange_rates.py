@@ -247,13 +247,25 @@ def test_the_migration_down_and_up_again(engine: Engine) -> None:
     from alembic import command
 
     from warehouse.migrate import alembic_config, upgrade
+    from warehouse.reader import read_login
 
     config = alembic_config()
+    postgres = engine.dialect.name == "postgresql"
+    with engine.connect() as conn:
+        reader = read_login(conn) if postgres else None
+    assert (reader is not None) == postgres  # migration 0010 made this warehouse's reader role
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0007_growth_view")
     with engine.connect() as conn:
         columns = list(conn.execute(text("SELECT * FROM mirror_flows")).keys())
+        if reader is not None:  # 0010 down: its role is gone with it
+            assert (
+                conn.execute(
+                    text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": reader.role}
+                ).scalar()
+                == 0
+            )
     assert "import_currency" not in columns and columns[-1] == "gap_ratio"
     upgrade(engine)
     with engine.connect() as conn:
