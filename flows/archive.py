@@ -32,7 +32,7 @@ def _write_atomic(target: Path, data: bytes) -> None:
     release at once (two backfills, two workers on one disk) each rename a whole file, and the last wins
     (a shared temporary name let one rename the other's file away, a FileNotFoundError). A file already
     there with other bytes (damaged since) is replaced by the good copy."""
-    if target.exists() and target.read_bytes() == data:
+    if target.exists() and target.stat().st_size == len(data) and target.read_bytes() == data:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.part")

@@ -63,7 +63,7 @@ def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome
         result = future.result(raise_on_failure=False)
         if isinstance(result, Outcome):
             outcome = result
-        else:  # a transient failure that outlived its retries
+        else:  # an error the task did not expect (a transient one ends as a failed outcome of its own)
             outcome = Outcome(p.source, p.scope, p.period, "failed", message=runtime().redact(str(result)))
         outcomes.append(outcome)
         # A release of a source found unreachable is told once for the source at the end of the run.

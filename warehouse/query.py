@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 BATCH_ROWS = 1_000
@@ -168,30 +169,35 @@ def _sqlite_error(exc: sqlite3.Error, timeout_s: float) -> QueryError:
 
 def _reader_of(url: Any, connect_timeout_s: float) -> Any:
     """The reader role's login for the warehouse at `url`, read through the warehouse's own login."""
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
 
-    params = conninfo_to_dict(url.set(drivername="postgresql").render_as_string(hide_password=False))
-    params.setdefault("connect_timeout", max(1, round(connect_timeout_s)))
+    from warehouse.reader import read_login
+
+    engine = create_engine(
+        url.set(drivername="postgresql+psycopg"),
+        poolclass=NullPool,
+        connect_args={"connect_timeout": max(1, round(connect_timeout_s))},
+    )
     try:
-        with psycopg.connect(make_conninfo("", **params)) as conn:
-            found = conn.execute("SELECT to_regclass('query_reader') IS NOT NULL").fetchone()
-            row = (
-                conn.execute("SELECT role, password FROM query_reader").fetchone()
-                if found and found[0]
-                else None
-            )
-    except psycopg.Error as exc:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT to_regclass('query_reader') IS NOT NULL")).scalar()
+            login = read_login(conn)
+    except SQLAlchemyError as exc:
         where = f"{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
-        raise QueryError(f"cannot reach the warehouse at {where}: {' '.join(str(exc).split())}") from None
-    if not (found and found[0]):
+        cause = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise QueryError(f"cannot reach the warehouse at {where}: {cause}") from None
+    finally:
+        engine.dispose()
+    if not found:
         raise QueryError("the warehouse has no reader role yet: run `tradeflow db upgrade`")
-    if row is None:
+    if login is None:
         raise QueryError(
             "no reader role: `tradeflow db upgrade` ran as a role that may not create roles; set "
             "TRADEFLOW_QUERY_DATABASE_URL to a login that may only read the warehouse"
         )
-    return url.set(username=row[0], password=row[1])
+    return url.set(username=login.role, password=login.password)
 
 
 @contextmanager
