@@ -311,3 +311,58 @@ def test_readme_examples_run(history: Engine, db_url: str, tmp_path: Path) -> No
         assert "us_census" in result.stdout and re.search(
             r"us_census\s*\|\s*2020-01-01.*\|\s*t\s*$", result.stdout, re.M
         )
+
+
+def _duckdb_types(db_file: str, view: str) -> dict[str, str]:
+    duckdb = pytest.importorskip("duckdb")
+    duckdb_ext = pytest.importorskip("duckdb_ext")
+    con = duckdb.connect()
+    con.execute(f"SET extension_directory = '{duckdb_ext.__path__[0]}/extensions'")
+    con.execute("LOAD sqlite")
+    relation = con.sql(f"SELECT * FROM sqlite_scan('{db_file}', '{view}')")
+    return {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+
+
+def test_sqlite_views_declare_every_column_so_duckdb_reads_numbers(history: Engine, db_url: str) -> None:
+    """Migration 0011: a computed column of a SQLite view had no type, and DuckDB read it as BLOB."""
+    if not db_url.startswith("sqlite"):  # PostgreSQL's views carry their types: a BI tool sees numbers
+        with history.connect() as conn:
+            kinds = dict(
+                conn.exec_driver_sql(
+                    "SELECT column_name, data_type FROM information_schema.columns"
+                    " WHERE table_name = 'mirror_flows' AND table_schema = current_schema()"
+                ).fetchall()
+            )
+        assert {kinds[c] for c in ("export_value", "import_value", "gap", "gap_ratio")} == {
+            "double precision"
+        }
+        return
+    from alembic import command
+
+    from warehouse.migrate import alembic_config, upgrade
+
+    db_file = db_url.removeprefix("sqlite:///")
+    views = ("trade_flow_latest", "trade_flow_first_vs_latest", "source_freshness", "trade_flow_growth")
+    with history.connect() as conn:
+        for view in (*views, "mirror_flows"):
+            untyped = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({view})") if not r[2]]
+            assert untyped == [], (view, untyped)
+    mirror = _duckdb_types(db_file, "mirror_flows")
+    assert {mirror[c] for c in ("export_value", "import_value", "gap", "gap_ratio")} == {"DOUBLE"}
+    assert _duckdb_types(db_file, "trade_flow_first_vs_latest")["revisions"] == "BIGINT"
+    assert _duckdb_types(db_file, "trade_flow_growth")["period"] == "DATE"
+    freshness = _duckdb_types(db_file, "source_freshness")
+    assert (freshness["last_checked"], freshness["failed_releases"]) == ("TIMESTAMP", "BIGINT")
+    before = {v: read_view(history, v) for v in views}
+    # The rows are the views' own: down to 0010 and up again reads the same frames.
+    config = alembic_config()
+    with history.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010_query_reader")
+    with history.connect() as conn:
+        assert any(not r[2] for r in conn.exec_driver_sql("PRAGMA table_info(mirror_flows)"))
+        down = {v: read_view(history, v) for v in views}
+    upgrade(history)
+    for view in views:
+        pd.testing.assert_frame_equal(before[view], down[view], check_dtype=False)
+        pd.testing.assert_frame_equal(before[view], read_view(history, view), check_dtype=False)
