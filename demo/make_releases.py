@@ -2,6 +2,11 @@
 
 The figures are made up (plausible magnitudes for Korea-China semiconductor trade); the formats, field
 names, codes and quirks are the publishers'. Run `python -m demo.make_releases` to regenerate.
+
+Every source has the three recent months the demo's nightly loads (MONTHS); Comtrade and Korea Customs
+also have the 19 months before them (HISTORY), which `make demo` backfills so that README's examples have
+a year earlier to compare with. demo/refreshed/ holds Korea Customs' mid-month refresh of the latest month
+(a few figures revised), which the demo's second nightly finds.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent / "releases"
 MONTHS = ["2026-08", "2026-09", "2026-10"]
+HISTORY = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)][:19]  # 2025-01 .. 2026-07
+REFRESHED = Path(__file__).parent / "refreshed"
 
 
 def comtrade_record(
@@ -79,15 +86,19 @@ def comtrade(month: str, k: int) -> dict[str, object]:
         rec("M", 156, "CHN", "TOTAL", "All Commodities", 12_500_000_000.0 + k * 2e8),
         rec("X", 156, "CHN", "8542", "Electronic integrated circuits", 4_200_000_000.0 + k * 1e8),
         rec("M", 156, "CHN", "8542", "Electronic integrated circuits", 2_400_000_000.0 + k * 1e8),
+        rec("X", 156, "CHN", "8541", "Semiconductor devices", 610_000_000.0 + k * 1e7),
+        rec("M", 156, "CHN", "8541", "Semiconductor devices", 1_350_000_000.0 + k * 1e7),
     ]
     return {"elapsedTime": "0.42 secs", "count": len(data), "data": data, "error": ""}
 
 
-def kcs(month: str, k: int) -> str:
+def kcs(month: str, k: int, refreshed: bool = False) -> str:
+    """nitemtrade (hsSgn 8542, China); `refreshed`: after the mid-month refresh, memory revised up 0.6 %."""
     ym = month.replace("-", ".")
+    memory = 5_000_000_000 + k * 10**8
     items = [
         ("854231", "프로세서와 컨트롤러", 900_000_000, 180_000_000),
-        ("854232", "메모리", 5_000_000_000 + k * 10**8, 2_000_000_000),
+        ("854232", "메모리", round(memory * 1.006) if refreshed else memory, 2_000_000_000),
         ("854233", "증폭기", 650_000, 5_800_000),
     ]
     body = "".join(
@@ -212,16 +223,31 @@ def exchange_rates(months: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_releases(root: Path, months: list[str]) -> None:
-    """Every source's sample releases for `months` under `root`, laid out as the replay server reads them."""
+def _write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
+def write_korea(root: Path, month: str, k: int, refreshed: bool = False) -> None:
+    """Korea Customs' answer for `month`: semiconductors (8542, by HS6 line) with China."""
+    _write(root / "kr_customs" / f"nitemtrade_8542_CN_{month.replace('-', '')}.xml", kcs(month, k, refreshed))
+
+
+def write_releases(root: Path, months: list[str], history: list[str] | None = None) -> None:
+    """Every source's sample releases for `months` under `root`, laid out as the replay server reads them;
+    for `history` (the months before), Comtrade's and Korea Customs' only."""
+    for k, month in enumerate(history or [], start=-len(history or [])):
+        _write(
+            root / "un_comtrade" / f"410_{month.replace('-', '')}.json",
+            json.dumps(comtrade(month, k), indent=1),
+        )
+        write_korea(root, month, k)
     for k, month in enumerate(months):
         ym = month.replace("-", "")
         target = root / "un_comtrade" / f"410_{ym}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(comtrade(month, k), indent=1), encoding="utf-8")
-        target = root / "kr_customs" / f"nitemtrade_8542_CN_{ym}.xml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(kcs(month, k), encoding="utf-8")
+        write_korea(root, month, k)
         target = root / "cn_customs" / f"demo-table4-usd-{month}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(gacc_page(month, k), encoding="utf-8")
@@ -239,7 +265,8 @@ def write_releases(root: Path, months: list[str]) -> None:
 
 
 def main() -> None:
-    write_releases(ROOT, MONTHS)
+    write_releases(ROOT, MONTHS, HISTORY)
+    write_korea(REFRESHED, MONTHS[-1], len(MONTHS) - 1, refreshed=True)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,33 @@
-"""`make demo`: the whole pipeline, offline: a replay server, the nightly flow, the status grid, a query.
+"""`make demo`: the whole pipeline, offline: a replay server, the nightly flow, a backfill, the status grid.
+
+The story, on a simulated calendar: the nightly of 2026-11-10 loads the recent months; a backfill loads
+Comtrade's and Korea Customs' 19 months before them (a year earlier to compare with); Korea Customs
+refreshes its data on the 15th (demo/refreshed/) and a backfill of October finds the revised figures; the
+nightly of 2026-11-30 loads what came out since (Comext's September).
 
 The warehouse goes to data/demo.db (the raw archive to data/demo/), so the demo never touches
-data/tradeflow.db. Run it twice to see the second nightly find nothing new.
+data/tradeflow.db. README's "Using the data" examples read it. Run it again to see nothing new found.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from demo.replay import ReplayServer
+from demo.make_releases import HISTORY, MONTHS, REFRESHED
+from demo.replay import DEFAULT_ROOT, ReplayServer
 
 HERE = Path(__file__).resolve().parent
+HINT = """
+README's "Using the data" examples read this warehouse once pointed at it:
+  source .venv/bin/activate
+  export TRADEFLOW_DATABASE_URL=sqlite:///data/demo.db
+"""
 QUERY = """
 SELECT source, reporter, partner, flow, commodity_code, substr(period, 1, 7) AS month, period_months,
        printf('%.0f', value) AS value, currency, provisional
@@ -38,7 +50,7 @@ ORDER BY month DESC, exporter
 def main() -> int:
     data = Path("data")
     db = data / "demo.db"
-    with ReplayServer() as server:
+    with ReplayServer() as server, tempfile.TemporaryDirectory() as scratch:
         env = {
             **os.environ,
             **server.base_urls(),
@@ -53,8 +65,26 @@ def main() -> int:
         }
         env.pop("PREFECT_API_URL", None)
         cli = [sys.executable, "-m", "flows"]
-        print(f"replay server on {server.url}; warehouse {db}\n", flush=True)
-        nightly = subprocess.run([*cli, "nightly", "--as-of", dt.date(2026, 11, 30).isoformat()], env=env)
+        (data / "demo" / "prefect").mkdir(parents=True, exist_ok=True)
+        print(f"replay server on {server.url}; warehouse {db}", flush=True)
+
+        def step(args: list[str], note: str = "") -> int:
+            print(f"\n$ tradeflow {' '.join(args)}{note}", flush=True)
+            return subprocess.run([*cli, *args], env=env).returncode
+
+        failed = step(["nightly", "--as-of", "2026-11-10"])
+        failed |= step(["backfill", "--start", HISTORY[0], "--end", HISTORY[-1], "--source", "un_comtrade",
+                        "--source", "kr_customs"], "   # a year earlier, to compare with")  # fmt: skip
+        # Korea Customs' refresh of the 15th: the server now answers with the revised figures. The nightly
+        # re-checks Korea's past 12 months once after it; on the demo's simulated calendar (the real clock
+        # says that re-check was done) a backfill of the month stands in for it.
+        refreshed = Path(scratch) / "releases"
+        shutil.copytree(DEFAULT_ROOT, refreshed)
+        shutil.copytree(REFRESHED, refreshed, dirs_exist_ok=True)
+        server.root = refreshed
+        failed |= step(["backfill", "--start", MONTHS[-1], "--end", MONTHS[-1], "--source", "kr_customs"],
+                       "   # after Korea Customs' refresh of the 15th")  # fmt: skip
+        failed |= step(["nightly", "--as-of", "2026-11-30"])
         print("\n$ tradeflow status", flush=True)
         subprocess.run([*cli, "status"], env=env, check=True)
     print("Korea-China figures, and the EU's chips trade with both, latest first (sqlite3 data/demo.db):")
@@ -63,7 +93,8 @@ def main() -> int:
         "\nThe EU in the mirror view: China's exports against the EU's imports, in US dollars (mirror_flows):"
     )
     _print_query(db, MIRROR)
-    return nightly.returncode
+    print(HINT)
+    return failed
 
 
 def _print_query(db: Path, query: str) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +15,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from tests.conftest import ROOT
 from tests.helpers import empty_config, load, row
 from transforms.headline import HeadlineError, combined_series, headline, select
 from transforms.months import add_months
@@ -305,25 +302,6 @@ def test_the_nightly_headlines_say_what_tonight_changed(figures: Engine) -> None
         "| kr_customs | KOR exports of semiconductors to CHN | May 2025 | USD 1.9 bn | +50.0% | "
         "USD 9.9 bn (+58.0%), 5 months | revised: Mar 2025 |" in text
     )
-
-
-def _readme_examples() -> dict[str, str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return dict(re.findall(r"<!-- example: (headline-[\w-]+) -->\n```sh\n(.*?)```", readme, re.S))
-
-
-def test_the_readme_questions_print_what_the_readme_says(figures: Engine, tmp_path: Path) -> None:
-    examples = _readme_examples()
-    assert set(examples) == {"headline-year", "headline-partner", "headline-group"}
-    for name, example in examples.items():
-        lines = example.strip().splitlines()
-        command = " ".join(line.rstrip("\\ ") for line in lines if not line.startswith("# "))
-        said = [line.removeprefix("# ") for line in lines if line.startswith("# ")]
-        words = shlex.split(command)
-        assert words[0] == "tradeflow", name
-        result = _cli(figures, tmp_path, *words[1:])
-        assert result.returncode == 0, (name, result.stderr)
-        assert result.stdout.splitlines() == said, name
 
 
 def test_an_export_filter_takes_a_group_name(figures: Engine, tmp_path: Path) -> None:
