@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from functools import partial
 
 from sqlalchemy import text
 
@@ -45,18 +46,20 @@ def main() -> None:
             sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (view,)).scalar_one()
             conn.exec_driver_sql(f"DROP VIEW IF EXISTS {view}_untyped")
             conn.exec_driver_sql(f"CREATE VIEW {view}_untyped AS {untyped_body(sql)}")
-    for view, where in READS.items():
-        where = where.format(reporter=line["reporter"], partner=line["partner"], code=line["commodity_code"])
 
-        def read(name: str, where: str = where) -> int:
-            with engine.connect() as conn:
-                return len(conn.execute(text(f"SELECT * FROM {name} WHERE {where}")).all())
+    def read(name: str, where: str) -> int:
+        with engine.connect() as conn:
+            return len(conn.execute(text(f"SELECT * FROM {name} WHERE {where}")).all())
 
-        assert read(view) == read(f"{view}_untyped")
+    for view, template in READS.items():
+        where = template.format(
+            reporter=line["reporter"], partner=line["partner"], code=line["commodity_code"]
+        )
+        assert read(view, where) == read(f"{view}_untyped", where)
         out[view] = {
-            "rows": read(view),
-            "untyped_s": median_s(lambda v=view: read(f"{v}_untyped")),
-            "typed_s": median_s(lambda v=view: read(v)),
+            "rows": read(view, where),
+            "untyped_s": median_s(partial(read, f"{view}_untyped", where)),
+            "typed_s": median_s(partial(read, view, where)),
         }
     print(json.dumps(out))
 

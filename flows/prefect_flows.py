@@ -37,6 +37,7 @@ from flows.releases import Outcome, outcomes_since
 from flows.report import release_rows
 from flows.runtime import Runtime, runtime
 from flows.scaling import (
+    CHILD_DEPLOYMENT,
     child_deployment_available,
     default_task_runner,
     ensure_source_limits,
@@ -179,11 +180,24 @@ def backfill(
     if dry_run:
         return _dry_run(rt, chosen, planned)
     groups = month_groups(planned)
-    if len(groups) > 1 and child_deployment_available():
+    what = f"{len(planned)} releases of {', '.join(chosen)}, {start:%Y-%m}..{end:%Y-%m}"
+    if _worth_child_runs(rt, planned, groups) and child_deployment_available():
+        get_run_logger().info(
+            "%s: handing its %d source-months to child runs of %s for the pool's workers",
+            what, len(groups), CHILD_DEPLOYMENT,
+        )  # fmt: skip
         outcomes = _fan_out(rt, planned, groups, force)
     else:
+        settings = rt.settings
+        how = f"{settings.max_parallel_releases} at a time" if settings.task_runner == "thread" else "on Dask"
+        get_run_logger().info("%s: loading them in this run, %s", what, how)
         outcomes = run_releases("backfill", planned, force=force)
     return _report(rt, "backfill", outcomes)
+
+
+def _worth_child_runs(rt: Runtime, planned: list[Planned], groups: list[tuple[str, str]]) -> bool:
+    """Child runs pay for their start-up (a process each) only over many releases and several months."""
+    return len(groups) > 1 and len(planned) >= rt.settings.fan_out_min_releases
 
 
 def _dry_run(rt: Runtime, chosen: list[str], planned: list[Planned]) -> list[Outcome]:
@@ -215,14 +229,25 @@ def _fan_out(
     ensure_source_limits(rt.settings)
     from prefect.runtime import flow_run
 
-    progress = Progress("backfill", len(groups), logger=get_run_logger(), terminal=stderr_if_terminal())
+    logger = get_run_logger()
+    progress = Progress("backfill", len(planned), logger=logger, terminal=stderr_if_terminal())
 
     def ended(source: str, month: str, state: str) -> None:
         mine = [p for p in planned if p.source == source and p.period.strftime("%Y-%m") == month]
-        got = outcomes_since(rt, mine, since, f"child run {state}")
-        progress.step("; ".join(describe(o) for o in got) or f"{source} {month} {state}")
+        for outcome in outcomes_since(rt, mine, since, f"child run {state}"):  # a line per release
+            progress.step(f"{describe(outcome)} ({outcome.scope})")
 
-    finals = run_children(groups, force, str(flow_run.id) if flow_run.id else None, on_end=ended)
+    def waiting(states: dict[str, int]) -> None:
+        counts = ", ".join(f"{n} {state.lower()}" for state, n in sorted(states.items()))
+        logger.info(
+            "waiting for %d child runs (%s): a worker polling the pool takes each",
+            sum(states.values()),
+            counts,
+        )
+
+    finals = run_children(
+        groups, force, str(flow_run.id) if flow_run.id else None, on_end=ended, on_wait=waiting
+    )
     states = sorted(set(finals.values()))
     get_run_logger().info("%d child runs ended: %s", len(finals), ", ".join(states))
     return outcomes_since(rt, planned, since, f"child runs ended {', '.join(states)}")

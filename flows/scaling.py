@@ -22,6 +22,7 @@ from flows.settings import Settings
 
 CHILD_DEPLOYMENT = "backfill-month/backfill-month"
 _FINAL_POLL_S = 2.0
+WAIT_REPORT_S = 15.0  # how often a parent waiting for its child runs says what they are doing
 _LIMITS_SEEN: dict[str, tuple[float, bool]] = {}
 _LIMITS_LOCK = threading.Lock()
 _LIMITS_TTL_S = 60.0
@@ -165,11 +166,14 @@ def run_children(
     force: bool,
     parent_id: str | None,
     on_end: Callable[[str, str, str], None] | None = None,
+    on_wait: Callable[[dict[str, int]], None] | None = None,
 ) -> dict[UUID, str]:
     """Start one `backfill-month` run per (source, month), named `<source> <YYYY-MM>`, and wait for all.
 
-    Returns each child's final state name; `on_end(source, month, state)` is called as each one ends.
-    The idempotency key makes a retried parent find its children instead of starting them twice.
+    Returns each child's final state name; `on_end(source, month, state)` is called as each one ends, and
+    `on_wait(runs by state)` once the children are started and then every WAIT_REPORT_S while some are
+    still going. The idempotency key makes a retried parent find its children instead of starting them
+    twice.
     """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -192,9 +196,11 @@ def run_children(
         started.append(run.id)
         group_of[run.id] = (source, month)
     finals: dict[UUID, str] = {}
+    last_report = 0.0
     with get_client(sync_client=True) as client:
         while len(finals) < len(started):
             pending = [r for r in started if r not in finals]
+            going: dict[str, int] = {}
             # One request per 200 pending runs and poll, not one per run.
             for chunk in (pending[i : i + 200] for i in range(0, len(pending), 200)):
                 runs = client.read_flow_runs(
@@ -205,7 +211,13 @@ def run_children(
                         finals[fr.id] = fr.state.name or fr.state.type.value
                         if on_end is not None:
                             on_end(*group_of[fr.id], finals[fr.id])
+                    elif fr.state is not None and fr.id not in finals:
+                        name = fr.state.name or fr.state.type.value
+                        going[name] = going.get(name, 0) + 1
             if len(finals) < len(started):
+                if on_wait is not None and going and time.monotonic() - last_report >= WAIT_REPORT_S:
+                    on_wait(going)
+                    last_report = time.monotonic()
                 time.sleep(_FINAL_POLL_S)
     return finals
 

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     task_runner: Literal["thread", "dask"] = "thread"
     dask_address: str | None = None  # an existing Dask scheduler (tcp://host:8786); empty: a local cluster
     dask_workers: int = Field(2, ge=1)
+    # A backfill started from its deployment hands its months to child runs only from this many releases:
+    # each child is a process of its own (seconds to start), which pays only when a long backfill is
+    # shared by several workers. Below it, the parent loads them itself, as `tradeflow backfill` does.
+    fan_out_min_releases: int = Field(48, ge=1)
 
     _publishers: dict[str, PublisherSettings] = PrivateAttr(default_factory=dict)
 

@@ -6,6 +6,7 @@ reads the message the run page shows. Screenshots of a failure are kept in the t
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -232,13 +233,16 @@ def test_a_backfill_from_the_form_loads_and_a_bad_month_is_told_in_words(ui: dic
             assert [row["month"] for row in grid] == ["2026-08", "2026-09"]
             assert all(set(row) == {"month", "kr_customs", "un_comtrade"} for row in grid)
             assert all(row["kr_customs"].startswith("loaded (6 figures") for row in grid), grid
-            children = _children(ui["api"], run_id)
-            assert sorted(children) == [
-                "kr_customs 2026-08",
-                "kr_customs 2026-09",
-                "un_comtrade 2026-08",
-                "un_comtrade 2026-09",
-            ]
+            # Four releases are not worth child runs (a process each): the run loads them itself, says so
+            # from its first second, and gives each release one progress line.
+            assert _children(ui["api"], run_id) == []
+            logs = _logs(ui["api"], run_id)
+            started = _started_at(ui["api"], run_id)
+            plan = [(t, m) for t, m in logs if m.startswith("4 releases of kr_customs, un_comtrade")]
+            assert plan and "loading them in this run" in plan[0][1], logs
+            assert (plan[0][0] - started).total_seconds() < 2, (started, plan)
+            progress = [m.split(" done: ", 1)[1] for _, m in logs if " done: " in m]
+            assert len(progress) == len(set(progress)) == 4, progress
 
             _open_custom_run(page, ui["url"])
             _field(page, "Start month").click()
@@ -266,6 +270,26 @@ def _artifact(api: str, run_id: str, key: str) -> list[dict[str, str]]:
     assert answer, f"no artifact {key} for run {run_id}"
     data = answer[0]["data"]
     return list(json.loads(data) if isinstance(data, str) else data)
+
+
+def _logs(api: str, run_id: str) -> list[tuple[dt.datetime, str]]:
+    """(time, message) of the run's log lines, oldest first, once its last line has reached the API."""
+    lines: list[tuple[dt.datetime, str]] = []
+    for _ in range(20):
+        answer = httpx.post(
+            f"{api}/logs/filter",
+            json={"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200},
+            timeout=10,
+        ).json()
+        lines = [(dt.datetime.fromisoformat(x["timestamp"]), x["message"]) for x in answer]
+        if any("Finished in state" in m for _, m in lines):
+            break
+        time.sleep(0.5)
+    return lines
+
+
+def _started_at(api: str, run_id: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["start_time"])
 
 
 def _children(api: str, run_id: str) -> list[str]:

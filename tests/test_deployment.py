@@ -271,6 +271,8 @@ def test_two_workers_share_a_backfill_on_postgres(
             "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
             "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
             "TRADEFLOW_MIN_INTERVAL_S": "{}",
+            # Ten source-months are below the default threshold for child runs (48 releases): ask for them.
+            "TRADEFLOW_FAN_OUT_MIN_RELEASES": "1",
         }
         prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
         for command in (
@@ -289,7 +291,7 @@ def test_two_workers_share_a_backfill_on_postgres(
             for name, log in logs.items()
         ]
         try:
-            children = asyncio.run(_backfill_through_workers(api))
+            children, said = asyncio.run(_backfill_through_workers(api))
         finally:
             for worker in workers:
                 worker.terminate()
@@ -314,6 +316,14 @@ def test_two_workers_share_a_backfill_on_postgres(
         for s in ("un_comtrade", "kr_customs", "cn_customs", "us_census", "eurostat_comext")
         for m in ("2026-08", "2026-09")
     )
+    # The parent says what it does, what it waits for, and gives each release one progress line.
+    assert any(
+        "releases of " in line and "handing its 10 source-months to child runs" in line for line in said
+    )
+    assert any(line.startswith("waiting for ") and "child runs" in line for line in said), said
+    progress = [line.split(" done: ", 1)[1] for line in said if " done: " in line]
+    releases_loaded = table_rows(create_warehouse_engine(shared_db), "release")
+    assert len(progress) == len(set(progress)) == len(releases_loaded), progress
     # Which worker ran a child shows in the raw archive: each worker stands for a machine with its own
     # data directory, and a child archives what it fetched in its worker's directory.
     shared = create_warehouse_engine(shared_db)
@@ -342,10 +352,16 @@ def test_two_workers_share_a_backfill_on_postgres(
     expected.dispose()
 
 
-async def _backfill_through_workers(api: str) -> dict[Any, tuple[str, str]]:
-    """Run the backfill deployment; return its child runs as {flow run id: (source, month)}."""
+async def _backfill_through_workers(api: str) -> tuple[dict[Any, tuple[str, str]], list[str]]:
+    """Run the backfill deployment; return its child runs as {flow run id: (source, month)}, and the
+    parent's log lines."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
     from prefect.deployments import arun_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -358,10 +374,19 @@ async def _backfill_through_workers(api: str) -> dict[Any, tuple[str, str]]:
             runs = await client.read_flow_runs(
                 flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id]))
             )
+            said: list[str] = []
+            for _ in range(20):  # logs reach the API in batches: wait for the last ones
+                logs = await client.read_logs(
+                    log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
+                )
+                said = [log.message for log in logs]
+                if any("Finished in state" in line for line in said):
+                    break
+                await asyncio.sleep(0.5)
     assert all(r.state is not None and r.state.is_completed() for r in runs), [
         (r.name, r.state) for r in runs
     ]
-    return {r.id: (r.parameters["source"], r.parameters["month"]) for r in runs}
+    return {r.id: (r.parameters["source"], r.parameters["month"]) for r in runs}, said
 
 
 # Runs that end Failed for a known reason, started as users start them: each must log its reason, in
