@@ -136,10 +136,8 @@ def measure(start: str, end: str, latency: float, repeat: int) -> dict[str, Any]
         **{k: v for k, v in os.environ.items() if not k.startswith(("TRADEFLOW_", "PREFECT_"))},
         "PREFECT_HOME": str(tmp / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
         "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
         "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "bench-key",
-        "TRADEFLOW_MIN_INTERVAL_S": "{}",
     }
     server = subprocess.Popen(
         [_prefect(), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
