@@ -166,23 +166,51 @@ def _cmd_backfill(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from cli.outfile import export_format, output_target, write_output
-    from warehouse.read import parse_filter, read_view, write_frame
+    from warehouse.read import FilterError, parse_filter, read_view, write_frame
 
     fmt = export_format(Path(args.out), args.format)
     output_target(Path(args.out), settings)  # refused before anything is read
+    filters = [parse_filter(w) for w in args.where or []]
+    for f in filters:
+        if f.column == "commodity_code" and settings.concordance_group(f.value) is not None:
+            raise FilterError(
+                f"{f.value} is a group defined through a concordance: its lines depend on what each line of "
+                f"figures publishes; `tradeflow headline --commodity {f.value}` composes and names them"
+            )
     engine = _engine(settings)
-    frame = read_view(engine, args.view, [parse_filter(w) for w in args.where or []], settings.groups)
+    frame = read_view(engine, args.view, filters, settings.code_groups)
     write_output(Path(args.out), settings, lambda path: write_frame(frame, fmt, path))
     print(f"{len(frame)} rows of {args.view} written to {args.out} ({fmt})")
     return 0
 
 
-def _selection(settings: Settings, args: argparse.Namespace) -> Selection:
-    from transforms.headline import select
+def _selection(settings: Settings, args: argparse.Namespace, since: dt.date) -> Selection:
+    """The line or group asked for; a concordance group is made of the codes the line has figures for."""
+    from transforms.headline import HeadlineError, Selection, select
 
-    return select(
-        args.source, args.reporter, args.partner, args.flow, args.commodity, settings.groups, args.currency
-    )
+    group = settings.concordance_group(args.commodity)
+    if group is None:
+        return select(
+            args.source, args.reporter, args.partner, args.flow, args.commodity, settings.code_groups,
+            args.currency,
+        )  # fmt: skip
+    from extractors import get_concordance
+    from transforms.groups import Members, compose
+    from warehouse.growth import line_codes
+
+    members = Members(get_concordance(group.concordance).mapping(), group.into)
+    available = line_codes(_engine(settings), args.source, args.reporter, args.partner, args.flow, since)
+    composition = compose(available, members)
+    if not composition.used:
+        raise HeadlineError(
+            f"no figures of the group {group.name} ({len(members.members)} {group.concordance} lines into "
+            f"{', '.join(group.into)}) for {args.reporter} {args.flow}s, partner {args.partner} "
+            f"({args.source}), from {since:%Y-%m}"
+        )
+    return Selection(
+        args.source, args.reporter, args.partner, args.flow, group.name, composition.used, args.currency,
+        label=group.label or group.name, composition=composition,
+    )  # fmt: skip
 
 
 def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
@@ -191,7 +219,7 @@ def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
     from transforms.headline import combined_series, headline
     from warehouse.growth import read_line
 
-    selection = _selection(settings, args)
+    selection = _selection(settings, args, since=dt.date(args.year - 1, 1, 1))
     rows, currency = read_line(_engine(settings), selection, since=dt.date(args.year, 1, 1))
     found = headline(
         combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
@@ -211,7 +239,9 @@ def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     output_target(out, settings)  # refused before anything is read
-    selection = _selection(settings, args)
+    from transforms.months import add_months
+
+    selection = _selection(settings, args, since=add_months(args.from_month or dt.date(1900, 2, 1), -12))
     rows, currency = read_line(_engine(settings), selection, since=args.from_month)
     series = combined_series(rows, selection.codes)
     if series["value"].notna().sum() == 0:

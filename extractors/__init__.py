@@ -12,7 +12,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from extractors.base import Publisher
+    from extractors.base import Concordance, Publisher
 
 ENTRY_POINT_GROUP = "tradeflow.publishers"
 
@@ -63,6 +63,24 @@ def load_registered(points: dict[str, EntryPoint], source: str, contract: type, 
     return loaded
 
 
+CONCORDANCE_GROUP = "tradeflow.concordances"
+
+
+def concordance_ids() -> list[str]:
+    """Every registered concordance's id, sorted; nothing is imported."""
+    return list(registered(CONCORDANCE_GROUP))
+
+
+@cache
+def get_concordance(concordance: str) -> Concordance:
+    from extractors.base import Concordance
+
+    found: Concordance = load_registered(
+        registered(CONCORDANCE_GROUP), concordance, Concordance, "concordance", "extractors/base.py"
+    )
+    return found
+
+
 def all_publishers() -> list[Publisher[Any]]:
     return [get_publisher(source) for source in publisher_ids()]
 
@@ -71,3 +89,4 @@ def reload_registry() -> None:
     """Forget what was found (a distribution was installed or removed since: tests do that)."""
     registered.cache_clear()
     get_publisher.cache_clear()
+    get_concordance.cache_clear()

@@ -187,3 +187,20 @@ class Publisher(Protocol[SettingsT]):
         """What identifies "the same payload" for the skip of unchanged releases (usually the bytes). The
         month's finality by the calendar (`ReleaseCalendar.final_from`) is added by the caller."""
         ...
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """A table mapping one commodity code system into another, registered under the entry-point group
+    `tradeflow.concordances` (e.g. Korea's HSK lines into the MTI industries its trade news counts). A
+    `[groups]` entry of tradeflow.toml can be every code a concordance maps into a target code."""
+
+    id: str
+    title: str
+    code_system: str  # what it maps, e.g. "HSK" (10-digit lines)
+    target_system: str  # what it maps into, e.g. "MTI"
+    read: Any  # () -> dict[code, target code], read once (a callable: the table loads only when used)
+
+    def mapping(self) -> dict[str, str]:
+        table: dict[str, str] = self.read()
+        return table

@@ -57,7 +57,7 @@ def publish(rt: Runtime, kind: str, outcomes: list[Outcome]) -> None:
         create_markdown_artifact(
             key="tradeflow-headlines",
             markdown=headlines_markdown(
-                rt.engine, sorted({o.source for o in outcomes}), rt.settings.groups, changed, now
+                rt.engine, sorted({o.source for o in outcomes}), rt.settings.code_groups, changed, now
             ),
             description="tradeflow: each watched line's latest month, change on a year earlier, year to date",
         )

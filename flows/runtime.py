@@ -9,19 +9,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from extractors import all_publishers
+from extractors import all_publishers, concordance_ids, get_concordance
 from extractors.redaction import redact_text
 from flows.settings import Settings, get_settings, with_prefect_secrets
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
-from warehouse.reference import CalendarRow, sync_source_calendar
+from warehouse.reference import CalendarRow, sync_concordances, sync_source_calendar
 
 if TYPE_CHECKING:  # requests is imported by the runs that fetch, not by `ingest-file` or `status`
     from extractors.http import HttpSession
 
 
 def open_warehouse(settings: Settings, *, migrate: bool = True) -> Engine:
-    """The warehouse engine, migrated to the code's schema, its source calendar the publishers'."""
+    """The warehouse engine, migrated to the code's schema, its source calendar the publishers', its
+    concordances the registered ones."""
     engine = create_warehouse_engine(settings.database_url, **settings.engine_options())
     if migrate:
         upgrade(engine)
@@ -37,6 +38,7 @@ def open_warehouse(settings: Settings, *, migrate: bool = True) -> Engine:
                 for p in all_publishers()
             ],
         )
+        sync_concordances(engine, {c: get_concordance(c).mapping() for c in concordance_ids()})
     return engine
 
 

@@ -15,7 +15,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -24,10 +33,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from extractors import get_publisher, publisher_ids
+from extractors import concordance_ids, get_publisher, publisher_ids
 from extractors.base import PublisherSettings
 from extractors.rates import rate_source_ids
 from extractors.redaction import redact_text
+from transforms.groups import ConcordanceGroup
 
 CONFIG_VARIABLE = "TRADEFLOW_CONFIG"
 
@@ -38,6 +48,25 @@ class SettingsError(ValueError):
 
 def config_file() -> Path:
     return Path(os.environ.get(CONFIG_VARIABLE, "tradeflow.toml"))
+
+
+class ConcordanceGroupSetting(BaseModel):
+    """`NAME = { concordance = "hsk_mti_2026", into = ["831"], label = "semiconductor" }` in `[groups]`."""
+
+    model_config = ConfigDict(extra="forbid")
+    concordance: str
+    into: list[str]
+    label: str = ""
+
+
+def default_groups() -> dict[str, list[str] | ConcordanceGroupSetting]:
+    """HS 8541 + 8542, and semiconductors as Korea's trade statistics count them (MTI 831)."""
+    return {
+        "semiconductors": ["8541", "8542"],
+        "semiconductors_mti": ConcordanceGroupSetting(
+            concordance="hsk_mti_2026", into=["831"], label="semiconductor"
+        ),
+    }
 
 
 class Settings(BaseSettings):
@@ -72,8 +101,9 @@ class Settings(BaseSettings):
 
     # `[watchlist.<id>]` sections, checked against each publisher's settings model.
     watchlist: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    # `[groups]`: commodity groups by name, usable wherever a commodity code is (headline, chart, export).
-    groups: dict[str, list[str]] = Field(default_factory=lambda: {"semiconductors": ["8541", "8542"]})
+    # `[groups]`: commodity groups by name, usable wherever a commodity code is (headline, chart, export): a
+    # list of codes, or every code a concordance maps into target codes (transforms/groups.py).
+    groups: dict[str, list[str] | ConcordanceGroupSetting] = Field(default_factory=lambda: default_groups())
     # Exchange rates for mirror_flows: a registered rate source (`tradeflow.rates`); "" fetches none.
     rates_source: str = Field(default_factory=lambda: next(iter(rate_source_ids()), ""))
     rates_base_url: str | None = None  # unset: the rate source's own
@@ -156,15 +186,37 @@ class Settings(BaseSettings):
 
     @field_validator("groups")
     @classmethod
-    def _groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _groups(
+        cls, value: dict[str, list[str] | ConcordanceGroupSetting]
+    ) -> dict[str, list[str] | ConcordanceGroupSetting]:
         for name, codes in value.items():
             if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
                 raise ValueError(
                     f"group {name!r}: a name is lowercase letters, digits, - and _, from a letter"
                 )
-            if not codes or len(set(codes)) != len(codes) or not all(c.strip() for c in codes):
+            if isinstance(codes, ConcordanceGroupSetting):
+                known = concordance_ids()
+                if codes.concordance not in known:
+                    raise ValueError(
+                        f"group {name!r}: unknown concordance {codes.concordance!r}; known: {known}"
+                    )
+                if not codes.into or not all(re.fullmatch(r"[0-9A-Za-z]+", t) for t in codes.into):
+                    raise ValueError(f'group {name!r}: `into` lists target codes, e.g. into = ["831"]')
+            elif not codes or len(set(codes)) != len(codes) or not all(c.strip() for c in codes):
                 raise ValueError(f'group {name!r}: a list of distinct commodity codes, e.g. ["8541", "8542"]')
         return value
+
+    @property
+    def code_groups(self) -> dict[str, list[str]]:
+        """The groups that are lists of codes."""
+        return {name: codes for name, codes in self.groups.items() if isinstance(codes, list)}
+
+    def concordance_group(self, name: str) -> ConcordanceGroup | None:
+        """The group `name` when a concordance defines it."""
+        found = self.groups.get(name)
+        if not isinstance(found, ConcordanceGroupSetting):
+            return None
+        return ConcordanceGroup(name, found.concordance, tuple(found.into), found.label)
 
     @field_validator("rates_source")
     @classmethod
@@ -204,7 +256,7 @@ class Settings(BaseSettings):
             if unknown:
                 raise ValueError(f"{name}: unknown source(s) {unknown}; known: {known}")
         for source in known:
-            self._publishers[source] = _publisher_settings(source, self.watchlist.get(source, {}))
+            self._publishers[source] = _publisher_settings(source, self.watchlist.get(source, {}), self)
         for source in self.sources:
             if not get_publisher(source).scopes(self._publishers[source]):
                 raise ValueError(
@@ -274,7 +326,29 @@ class Settings(BaseSettings):
         }
 
 
-def _publisher_settings(source: str, section: dict[str, Any]) -> PublisherSettings:
+def _with_group_codes(section: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A watchlist's `commodities` with each group name replaced by the codes to fetch for it: a list
+    group's codes; for a concordance group, each HS6 code wholly in it and the group's own lines under an
+    HS6 code only partly in it (transforms/groups.py)."""
+    asked = section.get("commodities")
+    if not isinstance(asked, list) or not any(isinstance(c, str) and c in settings.groups for c in asked):
+        return section
+    from extractors import get_concordance
+    from transforms.groups import Members, fetch_plan
+
+    codes: list[str] = []
+    for code in asked:
+        group = settings.concordance_group(code) if isinstance(code, str) else None
+        if group is not None:
+            codes += fetch_plan(Members(get_concordance(group.concordance).mapping(), group.into))
+        else:
+            codes += settings.code_groups.get(code, [code])
+    return {**section, "commodities": list(dict.fromkeys(codes))}
+
+
+def _publisher_settings(
+    source: str, section: dict[str, Any], settings: Settings | None = None
+) -> PublisherSettings:
     """One publisher's settings: its `[watchlist.<id>]` section, then `TRADEFLOW_<ID>_<FIELD>` (and the
     older variable names it declares) over it."""
     model = get_publisher(source).settings_model
@@ -287,6 +361,8 @@ def _publisher_settings(source: str, section: dict[str, Any]) -> PublisherSettin
             if name in os.environ:
                 values[field] = _from_environment(os.environ[name], info.annotation)
                 break
+    if settings is not None:
+        values = _with_group_codes(values, settings)
     try:
         return model(**values)
     except ValidationError as exc:

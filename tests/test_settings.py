@@ -158,23 +158,43 @@ def test_groups_are_checked_and_have_a_default(tmp_path: Path, monkeypatch: pyte
     from flows.settings import Settings, load_settings
 
     monkeypatch.setenv("TRADEFLOW_CONFIG", empty_config(tmp_path))
-    assert Settings().groups == {"semiconductors": ["8541", "8542"]}
+    assert Settings().code_groups == {"semiconductors": ["8541", "8542"]}
+    mti = Settings().concordance_group("semiconductors_mti")  # Korea's count: every HSK line into MTI 831
+    assert mti is not None and (mti.concordance, mti.into, mti.label) == (
+        "hsk_mti_2026",
+        ("831",),
+        "semiconductor",
+    )
     monkeypatch.setenv("TRADEFLOW_GROUPS", '{"memory": ["854232"], "chips": ["8541", "8542"]}')
     assert Settings().groups == {"memory": ["854232"], "chips": ["8541", "8542"]}
     config = tmp_path / "groups.toml"
-    config.write_text('[groups]\nsemiconductors = ["8541", "8542"]\nmemory = ["854231"]\n', encoding="utf-8")
+    config.write_text(
+        '[groups]\nsemiconductors = ["8541", "8542"]\nmemory = ["854231"]\n'
+        'displays = { concordance = "hsk_mti_2026", into = ["8362"], label = "display" }\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv(
         "TRADEFLOW_CONFIG", str(config)
     )  # the environment's groups go over the file's, by name
-    assert Settings().groups == {
+    assert Settings().code_groups == {
         "semiconductors": ["8541", "8542"],
         "memory": ["854232"],
         "chips": ["8541", "8542"],
     }
+    assert Settings().concordance_group("displays") is not None
     for bad, said in (
         ('{"Chips": ["8541"]}', "group 'Chips': a name is lowercase letters"),
         ('{"chips": []}', "group 'chips': a list of distinct commodity codes"),
         ('{"chips": ["8541", "8541"]}', "group 'chips': a list of distinct commodity codes"),
+        (
+            '{"chips": {"concordance": "hs_nowhere", "into": ["831"]}}',
+            "group 'chips': unknown concordance 'hs_nowhere'",
+        ),
+        (
+            '{"chips": {"concordance": "hsk_mti_2026", "into": []}}',
+            "group 'chips': `into` lists target codes",
+        ),
+        ('{"chips": {"concordance": "hsk_mti_2026", "into": ["831"], "level": 3}}', "level"),
     ):
         monkeypatch.setenv("TRADEFLOW_GROUPS", bad)
         with pytest.raises(SettingsError, match=said):

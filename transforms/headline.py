@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.areas import plain_name, possessive
+from transforms.groups import Composition
 from transforms.months import add_months
 
 TOTAL = "TOTAL"
@@ -36,6 +38,8 @@ class Selection:
     commodity: str  # a commodity code, TOTAL, or a group's name
     codes: tuple[str, ...]  # the commodity codes it sums (one for a code)
     currency: str | None = None
+    label: str = ""  # a group's name in a sentence ("semiconductor"): the sentence reads as the news does
+    composition: Composition | None = None  # a concordance group's: its lines, and those missing
 
     @property
     def is_group(self) -> bool:
@@ -127,7 +131,9 @@ class Headline:
 
     @property
     def complete(self) -> bool:
-        return self.months == self.through_month
+        """Every month asked for, and every line of a concordance group."""
+        composition = self.selection.composition
+        return self.months == self.through_month and (composition is None or composition.complete)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -140,21 +146,73 @@ class Headline:
             "currency": self.currency,
             "source": self.selection.source,
             "last_released_at": self.last_released_at.isoformat() if self.last_released_at else None,
+            **self._lines(),
+        }
+
+    def _lines(self) -> dict[str, list[str]]:
+        composition = self.selection.composition
+        if composition is None:
+            return {}
+        return {
+            "lines": list(composition.used),
+            "missing_lines": list(composition.missing),
+            "partial_lines": list(composition.partial),
         }
 
     def sentence(self) -> str:
         """One sentence to quote: 'KOR exports to CHN, 2024: USD 133.0 bn, +6.6% on year (12 of 12
-        months, <source>, last released 2025-01-15)'."""
+        months, <source>, last released 2025-01-15)'; for a labelled group, as the news writes it: "South
+        Korea's semiconductor exports rose 43.9% on-year to $141.9 bn in 2024 (...)", and a second line
+        saying which lines it is made of."""
         span = str(self.year) if self.months == 12 else f"{_months_span(self.months)} {self.year}"
-        change = f"{self.yoy_pct:+.1f}% on year" if self.yoy_pct is not None else "no figure a year earlier"
         notes = [f"{self.months} of {self.through_month} months"]
         if self.provisional:
             notes.append("provisional")
         notes.append(self.selection.source)
         if self.last_released_at:
             notes.append(f"last released {self.last_released_at:%Y-%m-%d}")
+        if self.selection.label:
+            return f"{self._news(span)} ({', '.join(notes)})" + self._made_of()
+        change = f"{self.yoy_pct:+.1f}% on year" if self.yoy_pct is not None else "no figure a year earlier"
         money = format_money(self.value, self.currency)
-        return f"{self.selection.describe()}, {span}: {money}, {change} ({', '.join(notes)})"
+        return (
+            f"{self.selection.describe()}, {span}: {money}, {change} ({', '.join(notes)})" + self._made_of()
+        )
+
+    def _news(self, span: str) -> str:
+        chosen = self.selection
+        flow = {"export": "exports", "import": "imports"}.get(
+            chosen.flow, chosen.flow.replace("_", "-") + "s"
+        )
+        partner = ""
+        if chosen.partner != "WLD":
+            partner = f" {'to' if chosen.flow.endswith('export') else 'from'} {plain_name(chosen.partner)}"
+        money = _dollars(self.value) if self.currency == "USD" else format_money(self.value, self.currency)
+        if self.yoy_pct is None:
+            change = "came to"
+        else:
+            change = f"{'rose' if self.yoy_pct >= 0 else 'fell'} {abs(self.yoy_pct):.1f}% on-year to"
+        who = possessive(plain_name(chosen.reporter))
+        return f"{who} {chosen.label} {flow}{partner} {change} {money} in {span}"
+
+    def _made_of(self) -> str:
+        composition = self.selection.composition
+        if composition is None:
+            return ""
+        said = f"\n  made of {len(composition.used)} lines: {', '.join(composition.used)}"
+        if composition.partial:
+            said += f"; not counted, only partly in the group: {', '.join(composition.partial)}"
+        if composition.missing:
+            shown = ", ".join(composition.missing[:10]) + (" ..." if len(composition.missing) > 10 else "")
+            return said + f"\n  incomplete: no figures for {len(composition.missing)} of its lines ({shown})"
+        return said + "; complete"
+
+
+def _dollars(value: float) -> str:
+    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
+        if abs(value) >= size:
+            return f"${value / size:,.1f} {word}"
+    return f"${value:,.0f}"
 
 
 def _months_span(months: int) -> str:

@@ -130,3 +130,13 @@ def changed_by(engine: Engine, selection: Selection, release_ids: list[int]) -> 
     ]
     frame["new"] = frame["new"].astype(bool)
     return frame
+
+
+def line_codes(
+    engine: Engine, source: str, reporter: str, partner: str, flow: str, since: dt.date
+) -> set[str]:
+    """The commodity codes a line has figures for from `since`: what a concordance group can be made of."""
+    query = text(f"SELECT DISTINCT commodity_code FROM trade_flow WHERE {_LINE} AND period >= :since")
+    params = {"source": source, "reporter": reporter, "partner": partner, "flow": flow, "since": since}
+    with engine.connect() as conn:
+        return {str(code) for (code,) in conn.execute(query, params)}

@@ -1,8 +1,10 @@
 """Reference tables the views read: `source_calendar`, written from the publishers' own calendars (the
-registry is the one place a calendar is written; this table is its copy for SQL)."""
+registry is the one place a calendar is written; this table is its copy for SQL), and `ref_concordance`,
+from the registered commodity concordances."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -42,3 +44,37 @@ def sync_source_calendar(engine: Engine, rows: list[CalendarRow]) -> None:
                     "note": row.note[:200],
                 },
             )
+
+
+def concordance_digest(mapping: dict[str, str]) -> str:
+    return hashlib.sha256("\n".join(f"{c}\t{t}" for c, t in sorted(mapping.items())).encode()).hexdigest()
+
+
+def sync_concordances(engine: Engine, tables: dict[str, dict[str, str]]) -> list[str]:
+    """Make `ref_concordance` hold each registered concordance as its table says; a concordance is
+    rewritten only when its digest differs (and one no longer registered is removed). Returns the ids
+    written."""
+    digests = {name: concordance_digest(mapping) for name, mapping in tables.items()}
+    with engine.connect() as conn:
+        stored: dict[str, str] = {
+            str(c): str(d)
+            for c, d in conn.execute(text("SELECT concordance, digest FROM ref_concordance_version"))
+        }
+    stale = [name for name in tables if stored.get(name) != digests[name]]
+    gone = [name for name in stored if name not in tables]
+    if not stale and not gone:
+        return []
+    with write_connection(engine) as conn, conn.begin():
+        for name in [*stale, *gone]:
+            conn.execute(text("DELETE FROM ref_concordance WHERE concordance = :c"), {"c": name})
+            conn.execute(text("DELETE FROM ref_concordance_version WHERE concordance = :c"), {"c": name})
+        for name in stale:
+            rows = [{"c": name, "code": code, "t": target} for code, target in sorted(tables[name].items())]
+            conn.execute(
+                text("INSERT INTO ref_concordance (concordance, code, target) VALUES (:c, :code, :t)"), rows
+            )
+            conn.execute(
+                text("INSERT INTO ref_concordance_version (concordance, digest, lines) VALUES (:c, :d, :n)"),
+                {"c": name, "d": digests[name], "n": len(rows)},
+            )
+    return stale
