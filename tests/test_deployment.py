@@ -93,6 +93,9 @@ def test_serve_registers_both_deployments_and_runs_a_backfill(
             "TRADEFLOW_NIGHTLY_CRON": "15 3 * * *",
             "TRADEFLOW_NIGHTLY_TIMEZONE": "Asia/Seoul",
         }
+        # The nightly deployed before under another schedule label (Prefect keeps one schedule per label):
+        # `tradeflow serve` must forget it when it starts, or the nightly would run twice.
+        asyncio.run(_deploy_nightly_with_an_old_schedule(api))
         serve = subprocess.Popen(
             [sys.executable, "-m", "flows", "serve"],
             env=env,
@@ -109,6 +112,23 @@ def test_serve_registers_both_deployments_and_runs_a_backfill(
     rows = table_rows(engine, "trade_flow")
     assert {r["source"] for r in rows} == {"kr_customs"} and len(rows) == 12
     engine.dispose()
+
+
+async def _deploy_nightly_with_an_old_schedule(api: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        async with get_client() as client:
+            flow_id = await client.create_flow_from_name("nightly")
+            old = CronSchedule(cron="0 1 * * *", timezone="UTC")
+            await client.create_deployment(
+                flow_id,
+                "nightly",
+                schedules=[DeploymentScheduleCreate(schedule=old, slug="At 01:00 AM every day")],
+            )
 
 
 async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
@@ -129,7 +149,7 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                     await asyncio.sleep(0.5)
                 assert names == EXPECTED
                 nightly = await client.read_deployment_by_name("nightly/nightly")
-                (schedule,) = nightly.schedules
+                (schedule,) = nightly.schedules  # the one deployed before under another label is gone
                 assert (schedule.schedule.cron, schedule.schedule.timezone) == ("15 3 * * *", "Asia/Seoul")
                 assert schedule.slug == "Every day at 03:15, Asia/Seoul time"  # shown on the deployment page
                 # A schedule left from an earlier cron (Prefect keeps one per label) is forgotten when
