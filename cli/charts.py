@@ -47,9 +47,16 @@ def chart_title(selection: Selection, currency: str) -> str:
     world, USD"."""
     from transforms.areas import plain_name, possessive
 
-    what = f"{possessive(plain_name(selection.reporter))} {_FLOWS.get(selection.flow, selection.flow)}"
-    if selection.commodity != "TOTAL":
+    flows = _FLOWS.get(selection.flow, selection.flow)
+    if selection.label:  # a labelled group reads as the news writes it: "South Korea's semiconductor exports"
+        what = f"{possessive(plain_name(selection.reporter))} {selection.label} {flows}"
+    else:
+        what = f"{possessive(plain_name(selection.reporter))} {flows}"
+    if selection.commodity != "TOTAL" and not selection.label:
         what += f" of {selection.commodity}"
+    composition = selection.composition
+    if composition is not None and not composition.complete:
+        what += f" (incomplete: {len(composition.missing)} of the group's lines have no figures)"
     towards = "to" if selection.flow.endswith("export") else "from"
     title = f"{what} {towards} {plain_name(selection.partner)}, {currency}"
     return title[0].upper() + title[1:]

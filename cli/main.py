@@ -205,7 +205,8 @@ def _selection(settings: Settings, args: argparse.Namespace, since: dt.date) -> 
         raise HeadlineError(
             f"no figures of the group {group.name} ({len(members.members)} {group.concordance} lines into "
             f"{', '.join(group.into)}) for {args.reporter} {args.flow}s, partner {args.partner} "
-            f"({args.source}), from {since:%Y-%m}"
+            f"({args.source}), in the months asked for: none of its lines, or of the codes wholly inside "
+            f"it, is loaded (a watchlist naming {group.name} in its commodities fetches them)"
         )
     return Selection(
         args.source, args.reporter, args.partner, args.flow, group.name, composition.used, args.currency,

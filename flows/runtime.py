@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ from flows.settings import Settings, get_settings, with_prefect_secrets
 from warehouse.engine import create_warehouse_engine
 from warehouse.migrate import upgrade
 from warehouse.reference import CalendarRow, sync_concordances, sync_source_calendar
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # requests is imported by the runs that fetch, not by `ingest-file` or `status`
     from extractors.http import HttpSession
@@ -38,8 +41,19 @@ def open_warehouse(settings: Settings, *, migrate: bool = True) -> Engine:
                 for p in all_publishers()
             ],
         )
-        sync_concordances(engine, {c: get_concordance(c).mapping() for c in concordance_ids()})
+        _sync_concordances(engine)
     return engine
+
+
+def _sync_concordances(engine: Engine) -> None:
+    """The registered concordances into `ref_concordance`; one that cannot be read leaves the table as it
+    is (a warning), and breaks nothing but the groups defined through it."""
+    try:
+        tables = {c: get_concordance(c).mapping() for c in concordance_ids()}
+    except Exception as exc:  # a broken table file or entry point: say so, sync nothing
+        log.warning("concordances not written to the warehouse: %s", exc)
+        return
+    sync_concordances(engine, tables)
 
 
 def http_session(settings: Settings) -> HttpSession:

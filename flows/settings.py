@@ -58,6 +58,13 @@ class ConcordanceGroupSetting(BaseModel):
     into: list[str]
     label: str = ""
 
+    @field_validator("label")
+    @classmethod
+    def _a_label(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\w[\w ,'-]{0,39}", value):
+            raise ValueError(f"label {value!r}: up to 40 letters, digits, spaces, - , and ', from a letter")
+        return value
+
 
 def default_groups() -> dict[str, list[str] | ConcordanceGroupSetting]:
     """HS 8541 + 8542, and semiconductors as Korea's trade statistics count them (MTI 831)."""
@@ -183,6 +190,32 @@ class Settings(BaseSettings):
                 "a PostgreSQL URL (postgresql+psycopg://reader@host/db): SQLite is read read-only"
             )
         return checked
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _group_shapes(cls, value: Any) -> Any:
+        """Each group a list of codes or a concordance table, said in words (not the union's two errors)."""
+        if not isinstance(value, dict):
+            return value
+        shaped: dict[str, Any] = {}
+        for name, group in value.items():
+            if isinstance(group, dict):
+                try:
+                    shaped[name] = ConcordanceGroupSetting(**group)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    where = ".".join(str(part) for part in first["loc"])
+                    raise ValueError(
+                        f"group {name!r}: {where + ': ' if where else ''}{first['msg']}"
+                    ) from None
+            elif isinstance(group, list | ConcordanceGroupSetting):
+                shaped[name] = group
+            else:
+                raise ValueError(
+                    f'group {name!r}: a list of commodity codes (["8541", "8542"]) or a concordance table '
+                    '({ concordance = "hsk_mti_2026", into = ["831"], label = "semiconductor" })'
+                )
+        return shaped
 
     @field_validator("groups")
     @classmethod

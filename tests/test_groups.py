@@ -127,3 +127,28 @@ def test_a_watchlist_naming_a_group_fetches_the_lines_the_group_needs(
     assert asked[-3:] == ["8541", "8542", "2710"] and len(asked) == len(set(asked))
     monkeypatch.setenv("TRADEFLOW_KR_CUSTOMS_COMMODITIES", "semiconductors_mti")  # the environment too
     assert "8473304060" in Settings().publisher("kr_customs").commodities  # type: ignore[attr-defined]
+
+
+def test_the_refresh_reads_excel_s_text_and_refuses_what_is_not_a_whole_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from extractors.kr_customs import hsk_mti
+
+    table = tmp_path / "table.csv"
+    hsk_mti.write_table({f"85423210{n:02d}": "831110" for n in range(10)}, table)
+    monkeypatch.setattr(hsk_mti, "TABLE", table)
+    rows = "".join(f"85423210{n:02d}\t831110\t반도체\r\n" for n in range(10))
+    sheet = tmp_path / "sheet.tsv"
+    sheet.write_bytes(
+        ("HSK\tMTI\t산업\r\n" + rows.replace("8542321009\t831110", "8542321009\t831190")).encode("utf-16")
+    )
+    assert hsk_mti.main([str(sheet)]) == 0  # Excel's "Unicode text": UTF-16 with a BOM, CRLF, a header
+    assert hsk_mti.read_table(table)["8542321009"] == "831190"
+    assert "moved   8542321009: 831110 -> 831190" in capsys.readouterr().out
+    sheet.write_text("\ufeff8542321000\t831110\n", encoding="utf-8")
+    assert hsk_mti.main([str(sheet)]) == 2  # one line against ten: not written without --force
+    assert "not a whole sheet" in capsys.readouterr().err and len(hsk_mti.read_table(table)) == 10
+    assert hsk_mti.main(["--force", str(sheet)]) == 0 and len(hsk_mti.read_table(table)) == 1
+    for bad in (tmp_path / "missing.tsv", tmp_path):
+        assert hsk_mti.main([str(bad)]) == 2
+    assert "hsk_mti: " in capsys.readouterr().err

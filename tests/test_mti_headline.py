@@ -137,6 +137,8 @@ def test_a_group_line_not_loaded_makes_the_figure_incomplete_and_says_which(
     said = json.loads(result.stdout)
     assert said["complete"] is False and said["missing_lines"] == ["8473304060"]
     text_out = run_cli(env, *ask, "--commodity", "semiconductors_mti").stdout
+    first = text_out.splitlines()[0]
+    assert "(INCOMPLETE: 1 line of the group without figures, 12 of 12 months" in first  # said where quoted
     assert "incomplete: no figures for 1 of its lines (8473304060)" in text_out
 
 

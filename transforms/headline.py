@@ -166,6 +166,9 @@ class Headline:
         saying which lines it is made of."""
         span = str(self.year) if self.months == 12 else f"{_months_span(self.months)} {self.year}"
         notes = [f"{self.months} of {self.through_month} months"]
+        composition = self.selection.composition
+        if composition is not None and not composition.complete:  # never quoted as if it were whole
+            notes.insert(0, f"INCOMPLETE: {_lines(len(composition.missing))} of the group without figures")
         if self.provisional:
             notes.append("provisional")
         notes.append(self.selection.source)
@@ -199,13 +202,17 @@ class Headline:
         composition = self.selection.composition
         if composition is None:
             return ""
-        said = f"\n  made of {len(composition.used)} lines: {', '.join(composition.used)}"
+        said = f"\n  made of {_lines(len(composition.used))}: {', '.join(composition.used)}"
         if composition.partial:
             said += f"; not counted, only partly in the group: {', '.join(composition.partial)}"
         if composition.missing:
             shown = ", ".join(composition.missing[:10]) + (" ..." if len(composition.missing) > 10 else "")
             return said + f"\n  incomplete: no figures for {len(composition.missing)} of its lines ({shown})"
         return said + "; complete"
+
+
+def _lines(n: int) -> str:
+    return f"{n} line" if n == 1 else f"{n} lines"
 
 
 def _dollars(value: float) -> str:

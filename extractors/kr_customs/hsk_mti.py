@@ -38,12 +38,15 @@ class ConcordanceFileError(ValueError):
 
 
 def parse_sheet(text: str, where: str = "sheet") -> dict[str, str]:
-    """KITA's sheet as tab-separated text -> {HSK: MTI}. Every line that is not a comment is a row."""
+    """KITA's sheet as tab-separated text -> {HSK: MTI}. Every line that is not a comment, an empty line or
+    the sheet's header row (first cell not a number) is a row."""
     mapping: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         cells = [c.strip() for c in line.split("\t")]
+        if not mapping and not cells[0][:1].isdigit():
+            continue  # the header row ("HSK", "MTI", ...)
         if len(cells) < 2 or not _HSK.fullmatch(cells[0]) or not _MTI.fullmatch(cells[1]):
             raise ConcordanceFileError(
                 f"{where} line {number} is not 'HSK (10 digits) <tab> MTI (6 digits)': {line!r}"
@@ -97,16 +100,50 @@ CONCORDANCE = Concordance(
 )
 
 
+USAGE = """usage: python -m extractors.kr_customs.hsk_mti [--force] SHEET.tsv
+
+SHEET.tsv: KITA's "HSK-MTI" sheet saved as tab-separated text (UTF-8 or Excel's UTF-16 "Unicode text"):
+HSK (10 digits), MTI (6 digits), industry name. Rewrites extractors/kr_customs/hsk_mti_2026.csv and says
+what changed. A sheet with fewer than 90% of the table's lines is refused without --force."""
+
+
+def read_sheet(path: Path) -> str:
+    """The sheet's text: UTF-16 when it starts with a UTF-16 byte order mark (Excel), else UTF-8."""
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConcordanceFileError(f"{path}: not UTF-8 or UTF-16 text (byte {exc.start})") from None
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m extractors.kr_customs.hsk_mti SHEET.tsv", file=sys.stderr)
+    force = "--force" in argv
+    files = [a for a in argv if a != "--force"]
+    if len(files) != 1 or files[0].startswith("-"):
+        print(USAGE, file=sys.stderr)
         return 2
-    new = parse_sheet(Path(argv[0]).read_text(encoding="utf-8"), argv[0])
-    current = read_table(TABLE) if TABLE.exists() else {}
+    try:
+        new = parse_sheet(read_sheet(Path(files[0])), files[0])
+        current = read_table(TABLE) if TABLE.exists() else {}
+    except (OSError, ConcordanceFileError) as exc:
+        print(f"hsk_mti: {exc}", file=sys.stderr)
+        return 2
+    if current and len(new) < 0.9 * len(current) and not force:
+        print(
+            f"hsk_mti: {files[0]} has {len(new)} HSK lines, the table {len(current)}: not a whole sheet? "
+            "Nothing written (--force writes it)",
+            file=sys.stderr,
+        )
+        return 2
     write_table(new, TABLE)
-    print(f"{TABLE}: {len(new)} HSK lines")
     said = changes(new, current)
-    print("\n".join(said) if said else "no change")
+    print(f"{TABLE}: {len(new)} HSK lines; {len(said)} changed")
+    for line in said[:50]:
+        print(line)
+    if len(said) > 50:
+        print(f"... and {len(said) - 50} more")
     return 0
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 
 from extractors.base import PublisherSettings
 
@@ -15,6 +16,16 @@ class KrCustomsSettings(PublisherSettings):
     reporters: list[str] = ["KOR"]
     partners: list[str] = ["WLD", "CHN"]
     commodities: list[str] = ["8541", "8542"]
+
+    @field_validator("commodities")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if code != "TOTAL" and not re.fullmatch(r"\d{2,10}", code):
+                raise ValueError(
+                    f"{code!r} is neither a commodity code (2 to 10 digits, or TOTAL) nor a [groups] name"
+                )
+        return value
 
     key_field: ClassVar[str | None] = "service_key"
     key_required: ClassVar[bool] = True
