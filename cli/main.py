@@ -233,14 +233,16 @@ def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
-    from cli.charts import build_chart, save_chart
-    from cli.outfile import output_target, write_output
+    from cli.charts import FORMATS, build_chart, save_chart
+    from cli.outfile import OutputRefused, output_target, write_output
     from transforms.headline import HeadlineError, combined_series
+    from transforms.months import add_months
     from warehouse.growth import read_line
 
     out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:  # before anything is read, naming the file asked for
+        raise OutputRefused(f"chart file {out} must end in {', '.join(FORMATS)}")
     output_target(out, settings)  # refused before anything is read
-    from transforms.months import add_months
 
     selection = _selection(settings, args, since=add_months(args.from_month or dt.date(1900, 2, 1), -12))
     rows, currency = read_line(_engine(settings), selection, since=args.from_month)

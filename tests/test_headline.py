@@ -437,3 +437,13 @@ def test_a_long_chart_labels_each_quarter_and_the_last_month() -> None:
     axis = spec["vconcat"][0]["encoding"]["x"]["axis"]
     assert "['01', '04', '07', '10']" in axis["labelExpr"] and "'2025-07'" in axis["labelExpr"]
     assert spec["vconcat"][0]["encoding"]["x"]["scale"]["domain"][-1] == "2025-07"  # a tick for every month
+
+
+def test_a_chart_file_of_another_kind_is_refused_in_words_before_anything_is_read(
+    figures: Engine, tmp_path: Path
+) -> None:
+    out = tmp_path / "a.txt"
+    refused = _cli(figures, tmp_path, "chart", *KOR_CHN, "--out", str(out))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert f"chart file {out} must end in .html, .svg, .png" in refused.stderr and not out.exists()
+    assert ".part" not in refused.stderr  # it named a temporary file before
