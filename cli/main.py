@@ -240,9 +240,9 @@ def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
     from warehouse.growth import read_line
 
     out = Path(args.out)
-    if out.suffix.lower() not in FORMATS:  # before anything is read, naming the file asked for
+    output_target(out, settings)  # refused before anything is read: the warehouse, the archive
+    if out.suffix.lower() not in FORMATS:  # and a file of another kind, named as asked for
         raise OutputRefused(f"chart file {out} must end in {', '.join(FORMATS)}")
-    output_target(out, settings)  # refused before anything is read
 
     selection = _selection(settings, args, since=add_months(args.from_month or dt.date(1900, 2, 1), -12))
     rows, currency = read_line(_engine(settings), selection, since=args.from_month)

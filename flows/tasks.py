@@ -8,6 +8,7 @@ from prefect import get_run_logger, task
 from prefect.futures import as_completed
 
 from extractors.errors import SourceUnavailable, TransientFetchError
+from flows.events import emit_release_event
 from flows.planning import Planned
 from flows.progress import Progress, describe, stderr_if_terminal
 from flows.releases import Outcome, ingest_release
@@ -40,13 +41,15 @@ def ingest_release_task(source: str, month: str, scope: str, force: bool = False
 
     rt = runtime()
     try:
-        return ingest_release(
+        outcome = ingest_release(
             rt, source, parse_month(month), scope, force, fetch_guard=lambda: fetch_slot(source)
         )
     except TransientFetchError as exc:
         if int(task_run.run_count or 1) <= rt.settings.task_retries:
             raise
-        return Outcome(source, scope, parse_month(month), "failed", message=rt.redact(str(exc)))
+        outcome = Outcome(source, scope, parse_month(month), "failed", message=rt.redact(str(exc)))
+    emit_release_event(outcome)  # tradeflow.release.loaded / .failed, for automations downstream
+    return outcome
 
 
 def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome]:

@@ -2,7 +2,8 @@
 
 Every fenced block in README.md is either an example (`<!-- example: NAME -->` before it), run here in
 document order with the `setup` block before each one that follows it, or says why it is not run
-(`<!-- not run by tests/test_readme.py: ... -->`). An example that fails, prints no rows, prints other
+(`<!-- not run by tests/test_readme.py: ... -->`), or is an automation tests/test_events.py creates
+(`<!-- automation: NAME -->`). An example that fails, prints no rows, prints other
 than the output README shows under it, or leaves a file its text does not name fails the test.
 """
 
@@ -20,7 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(
-    r"(?:<!-- (example: [\w-]+|not run by tests/test_readme\.py: [^\n]*?) -->\n)?```(\w*)\n(.*?)```", re.S
+    r"(?:<!-- (example: [\w-]+|automation: [\w-]+|not run by tests/test_readme\.py: [^\n]*?) -->\n)?"
+    r"[ ]*```(\w*)\n(.*?)```",
+    re.S,
 )
 RUN_ELSEWHERE = {"psql": "tests/test_downstream.py runs it against PostgreSQL"}
 # Where README shows a date that is the day the demo ran, the output says the day it ran.
@@ -44,7 +47,8 @@ class Block:
 
 def readme_blocks() -> list[Block]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [Block(marker, language, body) for marker, language, body in BLOCK.findall(text)]
+    # findall gives "" for a block with no marker before it
+    return [Block(marker or None, language, body) for marker, language, body in BLOCK.findall(text)]
 
 
 def test_every_block_is_an_example_or_says_why_not() -> None:
