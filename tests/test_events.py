@@ -168,3 +168,22 @@ async def _downstream_and_webhook(api: str, url: str) -> tuple[str, str]:
         deployment_id = await client.create_deployment(flow_id, "refresh")
     block_id = await Webhook(method="POST", url=url).save("tradeflow-test-desk", overwrite=True)
     return str(deployment_id), str(block_id)
+
+
+def test_an_event_that_cannot_be_sent_never_fails_the_release(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import prefect.events
+
+    from flows.events import emit_release_event
+
+    def refuse(**_: Any) -> None:
+        raise ConnectionError("the events websocket is down")
+
+    monkeypatch.setattr(prefect.events, "emit_event", refuse)
+    loaded = Outcome("kr_customs", "s", dt.date(2026, 9, 1), "loaded", 6, 6, 0)
+    emit_release_event(loaded)  # no exception
+    assert (
+        "tradeflow.release.loaded for kr_customs 2026-09 s not sent: the events websocket is down"
+        in caplog.text
+    )
