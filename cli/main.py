@@ -217,14 +217,22 @@ def _selection(settings: Settings, args: argparse.Namespace, since: dt.date) -> 
 def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from transforms.headline import combined_series, headline
+    from transforms.headline import Headline, PartMonthHeadline, combined_series, headline
     from warehouse.growth import read_line
 
     selection = _selection(settings, args, since=dt.date(args.year - 1, 1, 1))
-    rows, currency = read_line(_engine(settings), selection, since=dt.date(args.year, 1, 1))
-    found = headline(
-        combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
-    )
+    found: Headline | PartMonthHeadline
+    if args.days:
+        from transforms.headline import part_month_headline
+
+        month = dt.date(args.year, args.through_month, 1)
+        rows, currency = read_line(_engine(settings), selection, since=month, days=args.days)
+        found = part_month_headline(rows, selection, currency, month, args.days)
+    else:
+        rows, currency = read_line(_engine(settings), selection, since=dt.date(args.year, 1, 1))
+        found = headline(
+            combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
+        )
     if args.format == "json":
         print(json.dumps(found.as_json(), indent=1, allow_nan=False))
     else:
@@ -317,6 +325,12 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 30:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 30")
+    return int(text)
+
+
 def _month_number(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 12:
@@ -407,6 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument(
         "--through-month", type=_month_number, default=12, metavar="M", help="the year to date to month M"
+    )
+    p.add_argument(
+        "--days",
+        type=_days,
+        default=0,
+        metavar="N",
+        help="the first N days of month --through-month (Korea's early figures: 10 or 20), against the same "
+        "days a year earlier",
     )
     p.add_argument("--format", default="text", choices=["text", "json"])
 

@@ -139,6 +139,7 @@ def row(
     period_months: int = 1,
     provisional: bool = False,
     net_weight_kg: float | None = None,
+    period_days: int = 0,
 ) -> dict[str, object]:
     return {
         "source": source,
@@ -150,6 +151,7 @@ def row(
         "commodity_name": "",
         "period": period,
         "period_months": period_months,
+        "period_days": period_days,
         "value": value,
         "currency": currency,
         "valuation": "FOB" if flow == "export" else "CIF",

@@ -299,9 +299,7 @@ def test_sqlite_views_declare_every_column_so_duckdb_reads_numbers(history: Engi
             "double precision"
         }
         return
-    from alembic import command
-
-    from warehouse.migrate import alembic_config, upgrade
+    from warehouse.migrate import downgrade, upgrade
 
     db_file = db_url.removeprefix("sqlite:///")
     views = ("trade_flow_latest", "trade_flow_first_vs_latest", "source_freshness", "trade_flow_growth")
@@ -317,14 +315,13 @@ def test_sqlite_views_declare_every_column_so_duckdb_reads_numbers(history: Engi
     assert (freshness["last_checked"], freshness["failed_releases"]) == ("TIMESTAMP", "BIGINT")
     before = {v: read_view(history, v) for v in views}
     # The rows are the views' own: down to 0010 and up again reads the same frames.
-    config = alembic_config()
-    with history.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0010_query_reader")
+    downgrade(history, "0010_query_reader")
     with history.connect() as conn:
         assert any(not r[2] for r in conn.exec_driver_sql("PRAGMA table_info(mirror_flows)"))
         down = {v: read_view(history, v) for v in views}
     upgrade(history)
-    for view in views:
-        pd.testing.assert_frame_equal(before[view], down[view], check_dtype=False)
+    for view in views:  # 0013's period_days is the one column 0010 did not have
+        pd.testing.assert_frame_equal(
+            before[view].drop(columns="period_days", errors="ignore"), down[view], check_dtype=False
+        )
         pd.testing.assert_frame_equal(before[view], read_view(history, view), check_dtype=False)

@@ -11,7 +11,13 @@ import pandas as pd
 from transforms.schema import CANONICAL_COLUMNS, SchemaError, validate_canonical
 
 # How each canonical column is typed when read (text otherwise: "0101" keeps its leading zero).
-_TYPES = {"value": "float64", "net_weight_kg": "float64", "quantity": "float64", "period_months": "int64"}
+_TYPES = {
+    "value": "float64",
+    "net_weight_kg": "float64",
+    "quantity": "float64",
+    "period_months": "int64",
+    "period_days": "int64",
+}
 _NULLABLE_TEXT = ("quantity_unit",)  # an empty cell is no unit; an empty valuation or name is ""
 
 
@@ -85,6 +91,8 @@ def _plain(value: Any) -> Any:
 
 def format_canonical(frame: pd.DataFrame, fmt: str) -> str:
     """Render canonical rows as CSV (the round-trip format) or as a JSON array of objects."""
+    if "period_days" not in frame:  # a frame from before part-month figures: its rows are whole months
+        frame = frame.assign(period_days=0)
     frame = frame.loc[:, list(CANONICAL_COLUMNS)]
     if fmt == "csv":
         out = frame.copy()

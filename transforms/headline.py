@@ -280,3 +280,74 @@ def headline(
 
 def _number(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+@dataclass(frozen=True)
+class PartMonthHeadline:
+    """Days 1 to N of a month against the same days of that month a year earlier (Korea's early figures)."""
+
+    selection: Selection
+    month: dt.date
+    days: int
+    value: float
+    prior_year_value: float | None
+    yoy_pct: float | None
+    provisional: bool
+    currency: str
+    last_released_at: dt.datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "prior_year_value": self.prior_year_value,
+            "yoy_pct": None if self.yoy_pct is None else round(self.yoy_pct, 4),
+            "month": f"{self.month:%Y-%m}",
+            "days": self.days,
+            "provisional": self.provisional,
+            "currency": self.currency,
+            "source": self.selection.source,
+            "last_released_at": self.last_released_at.isoformat() if self.last_released_at else None,
+        }
+
+    def sentence(self) -> str:
+        """'KOR exports to the world, in the first 20 days of November 2026: USD 38.5 bn, +20.3% on the
+        same days a year earlier (provisional, kr_customs_flash, last released 2026-11-21)'."""
+        span = f"in the first {self.days} days of {self.month:%B %Y}"
+        if self.yoy_pct is None:
+            change = "no figure for the same days a year earlier"
+        else:
+            change = f"{self.yoy_pct:+.1f}% on the same days a year earlier"
+        notes = (["provisional"] if self.provisional else []) + [self.selection.source]
+        if self.last_released_at:
+            notes.append(f"last released {self.last_released_at:%Y-%m-%d}")
+        money = format_money(self.value, self.currency)
+        return f"{self.selection.describe()}, {span}: {money}, {change} ({', '.join(notes)})"
+
+
+def part_month_headline(
+    rows: pd.DataFrame, selection: Selection, currency: str, month: dt.date, days: int
+) -> PartMonthHeadline:
+    """The figure for days 1 to `days` of `month` (rows of trade_flow_growth with that `period_days`),
+    summed over a group's codes, complete only when every code is there."""
+    mine = rows[[p == month for p in rows["period"]]]
+    name = f"{selection.describe()} in the first {days} days of {month:%B %Y}"
+    if mine.empty:
+        raise HeadlineError(f"no figures for {name} ({selection.source}, {currency})")
+    if len(mine) != len(selection.codes):
+        missing = sorted(set(selection.codes) - set(mine["commodity_code"]))
+        raise HeadlineError(f"{name}: no figures for {', '.join(missing)} ({selection.source})")
+    value = float(mine["value"].sum())
+    before = mine["prior_year_value"]
+    prior = float(before.sum()) if before.notna().all() else None
+    released = mine["released_at"].dropna()
+    return PartMonthHeadline(
+        selection=selection,
+        month=month,
+        days=days,
+        value=value,
+        prior_year_value=prior,
+        yoy_pct=(value / prior - 1) * 100 if prior else None,
+        provisional=bool(mine["provisional"].any()),
+        currency=currency,
+        last_released_at=pd.Timestamp(released.max()).to_pydatetime() if len(released) else None,
+    )

@@ -27,6 +27,7 @@ CANONICAL_COLUMNS: Final[tuple[str, ...]] = (
     "commodity_name",
     "period",
     "period_months",
+    "period_days",
     "value",
     "currency",
     "valuation",
@@ -45,6 +46,7 @@ KEY_COLUMNS: Final[tuple[str, ...]] = (
     "commodity_code",
     "period",
     "period_months",
+    "period_days",
     "currency",
 )
 
@@ -128,6 +130,7 @@ def empty_canonical() -> pd.DataFrame:
 
 # What an optional column holds when a source does not publish it.
 _OPTIONAL_EMPTY: Final[dict[str, Any]] = {
+    "period_days": 0,  # the whole months: a part-month figure says how many days from the 1st it covers
     "commodity_name": "",
     "valuation": "",
     "net_weight_kg": np.nan,
@@ -137,7 +140,11 @@ _OPTIONAL_EMPTY: Final[dict[str, Any]] = {
 }
 
 
-_KINDS: Final[dict[str, str]] = {"period_months": "i", "provisional": "b"}  # the rest: "f" numbers, "O" text
+_KINDS: Final[dict[str, str]] = {
+    "period_months": "i",
+    "period_days": "i",
+    "provisional": "b",
+}  # the rest: "f" numbers, "O" text
 
 
 def contract_frame(columns: Mapping[str, Any], length: int) -> pd.DataFrame:
@@ -183,6 +190,9 @@ def coerce_canonical(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].fillna("")
     out["period"] = _to_period(out["period"])
     out["period_months"] = _to_numeric(out, "period_months")
+    out["period_days"] = _to_numeric(out, "period_days")
+    if out["period_days"].hasnans:  # an empty cell of a canonical file: the whole months
+        out["period_days"] = out["period_days"].fillna(0)
     for col in _FLOAT_COLUMNS:
         out[col] = _to_numeric(out, col).astype("float64")
     out["provisional"] = _to_bool(out["provisional"])
@@ -363,6 +373,20 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         "must be a whole number of months from 1 to 12",
     )
     out["period_months"] = out["period_months"].astype("int64")
+    days = out["period_days"]
+    _reject(
+        out,
+        (days % 1 != 0) | (days < 0) | (days > 30),
+        "period_days",
+        "must be 0 (the whole months) or the days from the 1st a part-month figure covers, 1 to 30",
+    )
+    _reject(
+        out,
+        (days > 0) & (out["period_months"] != 1),
+        "period_days",
+        "a part-month figure is part of one month: period_months must be 1",
+    )
+    out["period_days"] = days.astype("int64")
     not_first = [u for u in pd.unique(out["period"]) if u.day != 1]
     _reject(out, out["period"].isin(not_first), "period", "must be the first day of a month")
     value = out["value"]

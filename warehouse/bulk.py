@@ -24,6 +24,7 @@ CHANGED = "tradeflow_changed"  # the merge's new and changed rows
 _PG_TYPES = {
     "period": "date",
     "period_months": "int4",
+    "period_days": "int4",
     "value": "float8",
     "net_weight_kg": "float8",
     "quantity": "float8",
@@ -37,6 +38,7 @@ def _stage_ddl(dialect: str) -> str:
     types = {
         "period": "DATE",
         "period_months": "INTEGER",
+        "period_days": "INTEGER",
         "value": real,
         "net_weight_kg": real,
         "quantity": real,

@@ -51,12 +51,15 @@ def currency_of(conn: Connection, selection: Selection) -> str:
     )
 
 
-def read_line(engine: Engine, selection: Selection, since: dt.date | None = None) -> tuple[pd.DataFrame, str]:
+def read_line(
+    engine: Engine, selection: Selection, since: dt.date | None = None, days: int = 0
+) -> tuple[pd.DataFrame, str]:
     """The selection's rows of trade_flow_growth from `since` (a year before it, for the comparisons,
-    is the view's business), each with the first-published value of its figure; and their currency."""
+    is the view's business), each with the first-published value of its figure; and their currency.
+    `days`: 0 for the monthly figures, N for the figures of days 1 to N of a month."""
     with engine.connect() as conn:
         currency = currency_of(conn, selection)
-        params = {**_params(selection), "currency": currency}
+        params = {**_params(selection), "currency": currency, "days": days}
         after = ""
         if since is not None:
             after = " AND g.period >= :since"
@@ -71,7 +74,8 @@ def read_line(engine: Engine, selection: Selection, since: dt.date | None = None
             " AND f.reporter = g.reporter AND f.partner = g.partner AND f.flow = g.flow"
             " AND f.commodity_system = g.commodity_system AND f.commodity_code = g.commodity_code"
             " AND f.currency = g.currency AND f.period = g.period AND f.period_months = g.period_months"
-            f" WHERE 1 = 1{after} ORDER BY g.period, g.commodity_code"
+            " AND f.period_days = g.period_days"
+            f" WHERE g.period_days = :days{after} ORDER BY g.period, g.commodity_code"
         ).bindparams(bindparam("codes", expanding=True))
         result = conn.execute(query, params)
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))

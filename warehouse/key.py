@@ -1,5 +1,5 @@
 """trade_flow's unique key, in its index's column order: kept apart from the models so the bulk load
-does not import SQLModel and the ORM to read nine column names."""
+does not import SQLModel and the ORM to read ten column names."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ TRADE_FLOW_KEY: Final[tuple[str, ...]] = (
     "source",
     "period",
     "period_months",
+    "period_days",
     "reporter",
     "partner",
     "flow",

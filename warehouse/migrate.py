@@ -7,11 +7,12 @@ already at the code's schema reads one row of `alembic_version` and nothing more
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -76,17 +77,45 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         return before, before
     from alembic import command
 
+    _migrate(engine, lambda config: command.upgrade(config, revision))
+    return before, current_revision(engine)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to `revision` (tests, and an operator undoing an upgrade)."""
+    from alembic import command
+
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
+    """Run migrations in one transaction. On SQLite, with foreign keys off (a table rebuild drops a table
+    other tables refer to: SQLite's own advice) and every reference checked before the commit."""
     config = alembic_config()
     with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
             conn = conn.execution_options(tradeflow_write=True)
-        with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
-            if conn.dialect.name == "postgresql":
-                from warehouse.reader import grant_reader
+            _driver(conn).execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or it is ignored
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                config.attributes["connection"] = conn
+                run(config)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"a migration left references broken: {broken[:5]}")
+                if conn.dialect.name == "postgresql":
+                    from warehouse.reader import grant_reader
 
-                grant_reader(conn)  # migrations recreate views: the reader reads every one of them
-    return before, current_revision(engine)
+                    grant_reader(conn)  # migrations recreate views: the reader reads every one of them
+        finally:
+            if sqlite:
+                _driver(conn).execute("PRAGMA foreign_keys = ON")
+
+
+def _driver(conn: Connection) -> Any:
+    """sqlite3's own connection: a PRAGMA sent through SQLAlchemy would begin a transaction first."""
+    return conn.connection.driver_connection

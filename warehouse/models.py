@@ -75,6 +75,8 @@ class TradeFlow(SQLModel, table=True):
     commodity_name: str = Field(default="", sa_column=Column(Text, nullable=False))
     period: dt.date
     period_months: int
+    # 0: the whole months; N: days 1 to N of the month, a running total from the 1st (migration 0013)
+    period_days: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     value: float = Field(sa_column=Column(Double, nullable=False))
     currency: str = Field(max_length=TEXT_LIMITS["currency"])
     valuation: str = Field(default="", max_length=TEXT_LIMITS["valuation"])

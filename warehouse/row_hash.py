@@ -14,7 +14,9 @@ import pandas as pd
 
 from transforms.schema import KEY_COLUMNS, MEASURE_COLUMNS
 
-HASHED_COLUMNS = (*KEY_COLUMNS, *MEASURE_COLUMNS)
+# period_days (migration 0013) is mixed in only where it is not 0, so the hashes stored before it was a
+# column still match the whole-month figures they fingerprint.
+HASHED_COLUMNS = (*(c for c in KEY_COLUMNS if c != "period_days"), *MEASURE_COLUMNS)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _NULL = np.uint64(0x5BD1E9955BD1E995)
 
@@ -40,4 +42,10 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
         for name in HASHED_COLUMNS:
             h = (h ^ _column_hash(frame[name])) * _MIX
             h ^= h >> np.uint64(31)
+        if "period_days" in frame:
+            days = frame["period_days"].to_numpy(dtype="int64")
+            part = days != 0
+            if part.any():
+                mixed = (h ^ days.view(np.uint64)) * _MIX
+                h = np.where(part, mixed ^ (mixed >> np.uint64(31)), h)
     return h.view(np.int64)
