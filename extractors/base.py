@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
@@ -200,7 +201,15 @@ class Concordance:
     code_system: str  # what it maps, e.g. "HSK" (10-digit lines)
     target_system: str  # what it maps into, e.g. "MTI"
     read: Any  # () -> dict[code, target code], read once (a callable: the table loads only when used)
+    table: Path | None = None  # the file it is read from: its bytes are its digest, read without parsing
 
     def mapping(self) -> dict[str, str]:
         table: dict[str, str] = self.read()
         return table
+
+    def digest(self) -> str:
+        """What identifies this version of the table: the file's SHA-256, else the mapping's."""
+        if self.table is not None:
+            return hashlib.sha256(self.table.read_bytes()).hexdigest()
+        text = "\n".join(f"{c}\t{t}" for c, t in sorted(self.mapping().items()))
+        return hashlib.sha256(text.encode()).hexdigest()

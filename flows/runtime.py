@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from extractors import all_publishers, concordance_ids, get_concordance
+from extractors import RegistryError, all_publishers, concordance_ids, get_concordance
 from extractors.redaction import redact_text
 from flows.settings import Settings, get_settings, with_prefect_secrets
 from warehouse.engine import create_warehouse_engine
@@ -48,12 +48,10 @@ def open_warehouse(settings: Settings, *, migrate: bool = True) -> Engine:
 def _sync_concordances(engine: Engine) -> None:
     """The registered concordances into `ref_concordance`; one that cannot be read leaves the table as it
     is (a warning), and breaks nothing but the groups defined through it."""
-    try:
-        tables = {c: get_concordance(c).mapping() for c in concordance_ids()}
-    except Exception as exc:  # a broken table file or entry point: say so, sync nothing
+    try:  # the file's digest is read at every start; the table is parsed only when it changed
+        sync_concordances(engine, {c: get_concordance(c) for c in concordance_ids()})
+    except (OSError, ValueError, RegistryError) as exc:  # a broken table file or entry point: say so
         log.warning("concordances not written to the warehouse: %s", exc)
-        return
-    sync_concordances(engine, tables)
 
 
 def http_session(settings: Settings) -> HttpSession:

@@ -87,20 +87,30 @@ def test_the_refresh_says_what_changed() -> None:
 def test_the_warehouse_holds_each_concordance_and_rewrites_it_only_when_it_changed(engine: Engine) -> None:
     from sqlalchemy import text
 
+    from extractors.base import Concordance
     from warehouse.reference import sync_concordances
 
-    table = get_concordance("hsk_mti_2026").mapping()
-    assert sync_concordances(engine, {"hsk_mti_2026": table}) == ["hsk_mti_2026"]
-    assert sync_concordances(engine, {"hsk_mti_2026": table}) == []  # the same digest: no write
+    shipped = get_concordance("hsk_mti_2026")
+    table = shipped.mapping()
+
+    def made_of(mapping: dict[str, str], name: str = "hsk_mti_2026") -> Concordance:
+        return Concordance(name, name, "HSK", "MTI", read=lambda: mapping)
+
+    assert sync_concordances(engine, {"hsk_mti_2026": shipped}) == ["hsk_mti_2026"]
+    assert sync_concordances(engine, {"hsk_mti_2026": shipped}) == []  # the same digest: no write
     query = "SELECT count(*) FROM ref_concordance WHERE concordance = 'hsk_mti_2026' AND target LIKE '831%'"
     with engine.connect() as conn:
         assert conn.execute(text(query)).scalar_one() == 57
         assert conn.execute(text("SELECT lines FROM ref_concordance_version")).scalar_one() == 11327
     moved = {**table, "8541430000": "831190"}  # a refresh that moves solar modules into semiconductors
-    assert sync_concordances(engine, {"hsk_mti_2026": moved, "tiny": {"1": "2"}}) == ["hsk_mti_2026", "tiny"]
+    tiny = made_of({"1": "2"}, "tiny")
+    assert sync_concordances(engine, {"hsk_mti_2026": made_of(moved), "tiny": tiny}) == [
+        "hsk_mti_2026",
+        "tiny",
+    ]
     with engine.connect() as conn:
         assert conn.execute(text(query)).scalar_one() == 58
-    assert sync_concordances(engine, {"tiny": {"1": "2"}}) == []  # one no longer registered is removed
+    assert sync_concordances(engine, {"tiny": tiny}) == []  # one no longer registered is removed
     with engine.connect() as conn:
         assert conn.execute(text("SELECT DISTINCT concordance FROM ref_concordance")).scalars().all() == [
             "tiny"
@@ -152,3 +162,15 @@ def test_the_refresh_reads_excel_s_text_and_refuses_what_is_not_a_whole_sheet(
     for bad in (tmp_path / "missing.tsv", tmp_path):
         assert hsk_mti.main([str(bad)]) == 2
     assert "hsk_mti: " in capsys.readouterr().err
+
+
+def test_a_watchlist_commodity_that_is_neither_a_code_nor_a_group_is_refused_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.settings import SettingsError, load_settings
+
+    config = tmp_path / "tradeflow.toml"
+    config.write_text('[watchlist.kr_customs]\ncommodities = ["semis_mti"]\n', encoding="utf-8")
+    monkeypatch.setenv("TRADEFLOW_CONFIG", str(config))
+    with pytest.raises(SettingsError, match="'semis_mti' is neither a commodity code"):
+        load_settings()

@@ -195,6 +195,11 @@ def test_groups_are_checked_and_have_a_default(tmp_path: Path, monkeypatch: pyte
             "group 'chips': `into` lists target codes",
         ),
         ('{"chips": {"concordance": "hsk_mti_2026", "into": ["831"], "level": 3}}', "level"),
+        (
+            '{"chips": {"concordance": "hsk_mti_2026", "into": ["831"], "label": "chip\\u001b[31m"}}',
+            "label 'chip",
+        ),
+        ('{"chips": "8541"}', "group 'chips': a list of commodity codes"),
     ):
         monkeypatch.setenv("TRADEFLOW_GROUPS", bad)
         with pytest.raises(SettingsError, match=said):

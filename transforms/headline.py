@@ -137,15 +137,9 @@ class Headline:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "value": self.value,
-            "prior_year_value": self.prior_year_value,
-            "yoy_pct": None if self.yoy_pct is None else round(self.yoy_pct, 4),
+            **_figures_json(self),
             "months": self.months,
             "complete": self.complete,
-            "provisional": self.provisional,
-            "currency": self.currency,
-            "source": self.selection.source,
-            "last_released_at": self.last_released_at.isoformat() if self.last_released_at else None,
             **self._lines(),
         }
 
@@ -190,7 +184,7 @@ class Headline:
         partner = ""
         if chosen.partner != "WLD":
             partner = f" {'to' if chosen.flow.endswith('export') else 'from'} {plain_name(chosen.partner)}"
-        money = _dollars(self.value) if self.currency == "USD" else format_money(self.value, self.currency)
+        money = format_money(self.value, self.currency, symbol=True)
         if self.yoy_pct is None:
             change = "came to"
         else:
@@ -215,23 +209,18 @@ def _lines(n: int) -> str:
     return f"{n} line" if n == 1 else f"{n} lines"
 
 
-def _dollars(value: float) -> str:
-    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
-        if abs(value) >= size:
-            return f"${value / size:,.1f} {word}"
-    return f"${value:,.0f}"
-
-
 def _months_span(months: int) -> str:
     last = dt.date(2000, months, 1)
     return "January" if months == 1 else f"January-{last:%B}"
 
 
-def format_money(value: float, currency: str) -> str:
+def format_money(value: float, currency: str, *, symbol: bool = False) -> str:
+    """'USD 141.9 bn'; with `symbol`, dollars as the news writes them: '$141.9 bn'."""
+    unit = "$" if symbol and currency == "USD" else f"{currency} "
     for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
         if abs(value) >= size:
-            return f"{currency} {value / size:,.1f} {word}"
-    return f"{currency} {value:,.0f}"
+            return f"{unit}{value / size:,.1f} {word}"
+    return f"{unit}{value:,.0f}"
 
 
 def _missing(series: pd.DataFrame, year: int, through: int) -> list[str]:
@@ -297,17 +286,7 @@ class PartMonthHeadline:
     last_released_at: dt.datetime | None
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "prior_year_value": self.prior_year_value,
-            "yoy_pct": None if self.yoy_pct is None else round(self.yoy_pct, 4),
-            "month": f"{self.month:%Y-%m}",
-            "days": self.days,
-            "provisional": self.provisional,
-            "currency": self.currency,
-            "source": self.selection.source,
-            "last_released_at": self.last_released_at.isoformat() if self.last_released_at else None,
-        }
+        return {**_figures_json(self), "month": f"{self.month:%Y-%m}", "days": self.days}
 
     def sentence(self) -> str:
         """'KOR exports to the world, in the first 20 days of November 2026: USD 38.5 bn, +20.3% on the
@@ -351,3 +330,16 @@ def part_month_headline(
         currency=currency,
         last_released_at=pd.Timestamp(released.max()).to_pydatetime() if len(released) else None,
     )
+
+
+def _figures_json(found: Headline | PartMonthHeadline) -> dict[str, Any]:
+    """The keys every headline's JSON has (`--format json`)."""
+    return {
+        "value": found.value,
+        "prior_year_value": found.prior_year_value,
+        "yoy_pct": None if found.yoy_pct is None else round(found.yoy_pct, 4),
+        "provisional": found.provisional,
+        "currency": found.currency,
+        "source": found.selection.source,
+        "last_released_at": found.last_released_at.isoformat() if found.last_released_at else None,
+    }

@@ -4,11 +4,12 @@ from the registered commodity concordances."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
+from extractors.base import Concordance
 from warehouse.connections import write_connection
 
 
@@ -46,22 +47,18 @@ def sync_source_calendar(engine: Engine, rows: list[CalendarRow]) -> None:
             )
 
 
-def concordance_digest(mapping: dict[str, str]) -> str:
-    return hashlib.sha256("\n".join(f"{c}\t{t}" for c, t in sorted(mapping.items())).encode()).hexdigest()
-
-
-def sync_concordances(engine: Engine, tables: dict[str, dict[str, str]]) -> list[str]:
-    """Make `ref_concordance` hold each registered concordance as its table says; a concordance is
-    rewritten only when its digest differs (and one no longer registered is removed). Returns the ids
+def sync_concordances(engine: Engine, concordances: Mapping[str, Concordance]) -> list[str]:
+    """Make `ref_concordance` hold each registered concordance as its table says; a concordance is read
+    and rewritten only when its digest differs (and one no longer registered is removed). Returns the ids
     written."""
-    digests = {name: concordance_digest(mapping) for name, mapping in tables.items()}
+    digests = {name: concordance.digest() for name, concordance in concordances.items()}
     with engine.connect() as conn:
         stored: dict[str, str] = {
             str(c): str(d)
             for c, d in conn.execute(text("SELECT concordance, digest FROM ref_concordance_version"))
         }
-    stale = [name for name in tables if stored.get(name) != digests[name]]
-    gone = [name for name in stored if name not in tables]
+    stale = [name for name in concordances if stored.get(name) != digests[name]]
+    gone = [name for name in stored if name not in concordances]
     if not stale and not gone:
         return []
     with write_connection(engine) as conn, conn.begin():
@@ -69,7 +66,8 @@ def sync_concordances(engine: Engine, tables: dict[str, dict[str, str]]) -> list
             conn.execute(text("DELETE FROM ref_concordance WHERE concordance = :c"), {"c": name})
             conn.execute(text("DELETE FROM ref_concordance_version WHERE concordance = :c"), {"c": name})
         for name in stale:
-            rows = [{"c": name, "code": code, "t": target} for code, target in sorted(tables[name].items())]
+            mapping = concordances[name].mapping()
+            rows = [{"c": name, "code": code, "t": target} for code, target in sorted(mapping.items())]
             conn.execute(
                 text("INSERT INTO ref_concordance (concordance, code, target) VALUES (:c, :code, :t)"), rows
             )

@@ -97,6 +97,7 @@ CONCORDANCE = Concordance(
     code_system="HSK",
     target_system="MTI",
     read=_mapping,
+    table=TABLE,
 )
 
 

@@ -40,37 +40,25 @@ NEW_KEY = [*OLD_KEY[:3], "period_days", *OLD_KEY[3:]]
 ON_TRADE_FLOW = ("mirror_flows", "trade_flow_growth", "trade_flow_first_vs_latest", "trade_flow_latest")
 
 
-def _latest(part_months: bool) -> str:
-    sql: str = _views.TRADE_FLOW_LATEST
+def _edited(sql: str, part_months: bool, old: str, new: str) -> str:
+    """A view as an earlier migration made it, with `old` made `new` once part-month figures exist."""
     if not part_months:
         return sql
-    return sql.replace(
-        "AS released_at\nFROM trade_flow f", "AS released_at, f.period_days\nFROM trade_flow f"
-    )
-
-
-def _first_vs_latest(part_months: bool) -> str:
-    sql: str = _views.FIRST_VS_LATEST
-    if not part_months:
-        return sql
-    return sql.replace("AS last_released_at\nFROM", "AS last_released_at, f.period_days\nFROM")
-
-
-def _mirror(part_months: bool) -> str:
-    sql: str = _rates.MIRROR_FLOWS
-    if not part_months:
-        return sql
-    return sql.replace(
-        " WHERE f.reporter <> f.partner", " WHERE f.period_days = 0 AND f.reporter <> f.partner"
-    )
+    assert old in sql, old
+    return sql.replace(old, new)
 
 
 def _create_views(dialect: str, part_months: bool) -> None:
+    days = ", f.period_days\nFROM"
     statements = [
-        _latest(part_months),
-        _first_vs_latest(part_months),
+        _edited(_views.TRADE_FLOW_LATEST, part_months, "AS released_at\nFROM", "AS released_at" + days),
+        _edited(
+            _views.FIRST_VS_LATEST, part_months, "AS last_released_at\nFROM", "AS last_released_at" + days
+        ),
         "CREATE VIEW trade_flow_growth AS " + growth_query(dialect, part_months=part_months),
-        _mirror(part_months),
+        _edited(
+            _rates.MIRROR_FLOWS, part_months, " WHERE f.reporter", " WHERE f.period_days = 0 AND f.reporter"
+        ),
     ]
     for statement in statements:
         op.execute(statement)
