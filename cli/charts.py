@@ -42,7 +42,7 @@ def _money_expr(currency: str) -> str:
     )
 
 
-def chart_title(selection: Selection, currency: str) -> str:
+def chart_title(selection: Selection, currency: str, days: int = 0) -> str:
     """In words: "China's exports to South Korea, USD"; "South Korea's exports of semiconductors to the
     world, USD"."""
     from transforms.areas import plain_name, possessive
@@ -59,18 +59,24 @@ def chart_title(selection: Selection, currency: str) -> str:
         what += f" (incomplete: {len(composition.missing)} of the group's lines have no figures)"
     towards = "to" if selection.flow.endswith("export") else "from"
     title = f"{what} {towards} {plain_name(selection.partner)}, {currency}"
+    if days:
+        title += f", the first {days} days of each month"
     return title[0].upper() + title[1:]
 
 
-def chart_data(series: pd.DataFrame, currency: str = "USD") -> tuple[pd.DataFrame, pd.DataFrame]:
+def chart_data(
+    series: pd.DataFrame, currency: str = "USD", days: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(values in long form: one row per month and series, the first-published value only where it
-    differs from the latest; the on-year changes)."""
+    differs from the latest; the on-year changes). `days`: the series is of days 1 to N of each month."""
     frame = series.dropna(subset=["value"]).copy()
     frame["month"] = [f"{end:%Y-%m}" for end in frame["end"]]
     frame["label"] = [
         f"{end:%b %Y}" if months == 1 else f"{period:%b}-{end:%b %Y}"
         for period, end, months in zip(frame["period"], frame["end"], frame["period_months"], strict=True)
     ]
+    if days:
+        frame["label"] = [f"{label}, days 1-{days}" for label in frame["label"]]
     columns = ["month", "label", "series", "value", "shown", "provisional"]
     latest = frame.assign(series=LATEST)
     moved = frame[frame["first_value"].notna() & (frame["first_value"] != frame["value"])]
@@ -96,21 +102,22 @@ def _month_axis(months: list[str]) -> Any:
     return alt.Axis(title=None, labelExpr=expr, labelAngle=-45, labelOverlap=False)
 
 
-def build_chart(series: pd.DataFrame, selection: Selection, currency: str) -> Any:
+def build_chart(series: pd.DataFrame, selection: Selection, currency: str, days: int = 0) -> Any:
     import altair as alt
 
-    values, changes = chart_data(series, currency)
+    values, changes = chart_data(series, currency, days)
     months = sorted(set(values["month"]))
     x = alt.X("month:O", sort=months, scale=alt.Scale(domain=months), axis=_month_axis(months))
     tooltip = [
-        alt.Tooltip("label:N", title="months"),
+        alt.Tooltip("label:N", title="days" if days else "months"),
         alt.Tooltip("series:N"),
         alt.Tooltip("shown:N", title="value"),
     ]
-    title: dict[str, Any] = {"text": chart_title(selection, currency)}
+    title: dict[str, Any] = {"text": chart_title(selection, currency, days)}
     if changes.empty:
+        same = f"the same {days} days " if days else ""
         title["subtitle"] = (
-            f"No change on a year earlier to draw: no figures a year before {months[0]} are loaded."
+            f"No change on a year earlier to draw: no figures for {same}a year before {months[0]} are loaded."
         )
     lines = (
         alt.Chart(values, title=alt.TitleParams(**title))

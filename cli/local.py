@@ -38,10 +38,16 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
     return content
 
 
-def payload_from_file(source: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Payload:
+def payload_from_file(
+    source: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES, scope: str = ""
+) -> Payload:
+    """A local file as the payload it was. `scope` says what it answers, for a publisher whose answers
+    do not say (checked against the publisher's scopes); empty, the publisher reads it from the file."""
+    if scope and source != CANONICAL:
+        scope = str(get_publisher(source).scope(scope))  # ValueError naming the publisher's scopes
     content = read_bounded(path, max_bytes)
     ext = path.suffix.lstrip(".").lower() or "bin"
-    return Payload(source=source, content=content, url=path.resolve().as_uri(), ext=ext)
+    return Payload(source=source, content=content, url=path.resolve().as_uri(), ext=ext, scope=scope)
 
 
 def canonical_rows(source: str, payload: Payload) -> pd.DataFrame:
@@ -51,8 +57,10 @@ def canonical_rows(source: str, payload: Payload) -> pd.DataFrame:
     return payload_rows(get_publisher(source), payload)
 
 
-def parse_files(source: str, paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
-    frames = [canonical_rows(source, payload_from_file(source, p, max_bytes)) for p in paths]
+def parse_files(
+    source: str, paths: list[Path], max_bytes: int = DEFAULT_MAX_BYTES, scope: str = ""
+) -> pd.DataFrame:
+    frames = [canonical_rows(source, payload_from_file(source, p, max_bytes, scope)) for p in paths]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return empty_canonical()
@@ -66,11 +74,16 @@ class FileLoad:
 
 
 def ingest_file(
-    engine: Engine, data_dir: Path, source: str, path: Path, max_bytes: int = DEFAULT_MAX_BYTES
+    engine: Engine,
+    data_dir: Path,
+    source: str,
+    path: Path,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    scope: str = "",
 ) -> FileLoad:
     """Parse, archive and upsert one local file as one release, with its lineage. A file with no figures
     (a header-only CSV) writes nothing at all."""
-    payload = payload_from_file(source, path, max_bytes)
+    payload = payload_from_file(source, path, max_bytes, scope)
     with logged_warnings() as warnings:
         rows = canonical_rows(source, payload)
     if rows.empty:

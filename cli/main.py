@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -19,7 +20,7 @@ from flows.settings import Settings, SettingsError, get_settings
 if TYPE_CHECKING:  # each command imports what it needs: `--help` and `status` load no pandas or Prefect
     from sqlalchemy import Engine
 
-    from transforms.headline import Selection
+    from transforms.headline import Headline, PartMonthHeadline, Selection
 
 log = logging.getLogger("tradeflow")
 
@@ -63,7 +64,7 @@ def _cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
     from cli.local import parse_files
     from transforms.canonical import format_canonical
 
-    rows = parse_files(args.source, [Path(p) for p in args.files], settings.ingest_max_bytes)
+    rows = parse_files(args.source, [Path(p) for p in args.files], settings.ingest_max_bytes, args.scope)
     sys.stdout.write(format_canonical(rows, args.format))
     return 0
 
@@ -79,7 +80,9 @@ def _cmd_ingest_file(settings: Settings, args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            load = ingest_file(engine, settings.data_dir, args.source, path, settings.ingest_max_bytes)
+            load = ingest_file(
+                engine, settings.data_dir, args.source, path, settings.ingest_max_bytes, args.scope
+            )
         except (TradeflowError, SchemaError, OSError) as exc:
             failures += 1
             print(f"FAILED {args.source} {path}: {_one_line(exc, settings)}", file=sys.stderr)
@@ -217,27 +220,41 @@ def _selection(settings: Settings, args: argparse.Namespace, since: dt.date) -> 
 def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from transforms.headline import Headline, PartMonthHeadline, combined_series, headline
-    from warehouse.growth import read_line
+    from transforms.headline import against_json, against_line
 
     selection = _selection(settings, args, since=dt.date(args.year - 1, 1, 1))
-    found: Headline | PartMonthHeadline
-    if args.days:
-        from transforms.headline import part_month_headline
-
-        month = dt.date(args.year, args.through_month, 1)
-        rows, currency = read_line(_engine(settings), selection, since=month, days=args.days)
-        found = part_month_headline(rows, selection, currency, month, args.days)
-    else:
-        rows, currency = read_line(_engine(settings), selection, since=dt.date(args.year, 1, 1))
-        found = headline(
-            combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
-        )
+    engine = _engine(settings)
+    found = _headline_of(engine, selection, args)
+    other = None
+    if args.against:
+        if args.against == selection.source:
+            raise ValueError(f"--against {args.against}: name another source than --source")
+        other = _headline_of(engine, dataclasses.replace(selection, source=args.against), args)
     if args.format == "json":
-        print(json.dumps(found.as_json(), indent=1, allow_nan=False))
+        doc = found.as_json()
+        if other is not None:
+            doc["against"] = against_json(found, other)
+        print(json.dumps(doc, indent=1, allow_nan=False))
     else:
-        print(found.sentence())
+        print(found.sentence() + (against_line(found, other) if other is not None else ""))
     return 0
+
+
+def _headline_of(
+    engine: Engine, selection: Selection, args: argparse.Namespace
+) -> Headline | PartMonthHeadline:
+    """The year's (to date) figure, or days 1-N of a month, for one selection."""
+    from transforms.headline import combined_series, headline, part_month_headline
+    from warehouse.growth import read_line
+
+    if args.days:
+        month = dt.date(args.year, args.through_month, 1)
+        rows, currency = read_line(engine, selection, since=month, days=args.days)
+        return part_month_headline(rows, selection, currency, month, args.days)
+    rows, currency = read_line(engine, selection, since=dt.date(args.year, 1, 1))
+    return headline(
+        combined_series(rows, selection.codes), selection, currency, args.year, args.through_month
+    )
 
 
 def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
@@ -253,19 +270,19 @@ def _cmd_chart(settings: Settings, args: argparse.Namespace) -> int:
         raise OutputRefused(f"chart file {out} must end in {', '.join(FORMATS)}")
 
     selection = _selection(settings, args, since=add_months(args.from_month or dt.date(1900, 2, 1), -12))
-    rows, currency = read_line(_engine(settings), selection, since=args.from_month)
+    rows, currency = read_line(_engine(settings), selection, since=args.from_month, days=args.days)
     series = combined_series(rows, selection.codes)
     if series["value"].notna().sum() == 0:
         since = f" from {args.from_month:%Y-%m}" if args.from_month else ""
-        raise HeadlineError(
-            f"no complete monthly figures for {selection.describe()} ({selection.source}){since}"
-        )
-    chart = build_chart(series, selection, currency)
+        what = f"figures for days 1-{args.days} of any month" if args.days else "monthly figures"
+        raise HeadlineError(f"no complete {what} for {selection.describe()} ({selection.source}){since}")
+    chart = build_chart(series, selection, currency, days=args.days)
     write_output(out, settings, lambda path: save_chart(chart, path))
     shown = series.dropna(subset=["value"])
+    window = f", days 1-{args.days} of each month" if args.days else ""
     print(
-        f"chart of {selection.describe()} ({selection.source}, {currency}), {shown['end'].min():%Y-%m} to "
-        f"{shown['end'].max():%Y-%m}: {out}"
+        f"chart of {selection.describe()}{window} ({selection.source}, {currency}), "
+        f"{shown['end'].min():%Y-%m} to {shown['end'].max():%Y-%m}: {out}"
     )
     return 0
 
@@ -373,10 +390,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="raw payload files -> canonical rows on stdout")
     p.add_argument("--source", required=True, choices=[*publisher_ids(), "canonical"])
     p.add_argument("--format", default="csv", choices=["csv", "json"])
+    p.add_argument(
+        "--scope",
+        default="",
+        help="what the files answer, where the file itself does not say (a kr_customs_flash answer: "
+        "items:export, partners:import, ...; by default read from the service's name in the file name)",
+    )
     p.add_argument("files", nargs="+")
 
     p = sub.add_parser("ingest-file", help="parse and upsert local release files, with lineage")
     p.add_argument("--source", required=True, choices=[*publisher_ids(), "canonical"])
+    p.add_argument(
+        "--scope",
+        default="",
+        help="what the files answer, where the file itself does not say (a kr_customs_flash answer: "
+        "items:export, partners:import, ...; by default read from the service's name in the file name)",
+    )
     p.add_argument("files", nargs="+")
 
     p = sub.add_parser("nightly", help="run the nightly flow now")
@@ -430,6 +459,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the first N days of month --through-month (Korea's early figures: 10 or 20), against the same "
         "days a year earlier",
     )
+    p.add_argument(
+        "--against",
+        metavar="SOURCE",
+        choices=publisher_ids(),
+        help="the same figure from another source beside it: a preliminary figure against the final one "
+        "(--source kr_customs --against kr_customs_flash)",
+    )
     p.add_argument("--format", default="text", choices=["text", "json"])
 
     p = sub.add_parser(
@@ -437,6 +473,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_selectors(p)
     p.add_argument("--from", dest="from_month", type=_month, metavar="YYYY-MM", help="the first month drawn")
+    p.add_argument(
+        "--days",
+        type=_days,
+        default=0,
+        metavar="N",
+        help="the first N days of each month (Korea's early figures: 10 or 20), against the same days a year "
+        "earlier, instead of the months",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="a .html (opens offline), .svg or .png file")
 
     p = sub.add_parser("query", help="run one read-only SQL query against the warehouse")

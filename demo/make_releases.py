@@ -5,12 +5,14 @@ names, codes and quirks are the publishers'. Run `python -m demo.make_releases` 
 
 Every source has the three recent months the demo's nightly loads (MONTHS); Comtrade and Korea Customs
 also have the 19 months before them (HISTORY), which `make demo` backfills so that README's examples have
-a year earlier to compare with. demo/refreshed/ holds Korea Customs' mid-month refresh of the latest month
+a year earlier to compare with. Korea Customs' preliminary figures (kr_customs_flash) run from 2025-10 to November 2026's days 1-20.
+demo/refreshed/ holds Korea Customs' mid-month refresh of the latest month
 (a few figures revised), which the demo's second nightly finds.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 from pathlib import Path
 
@@ -116,6 +118,79 @@ def kcs(month: str, k: int, refreshed: bool = False) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode>'
         f"<resultMsg>정상서비스.</resultMsg></header><body><items>{body}{total}</items></body></response>"
+    )
+
+
+# Korea Customs' preliminary figures: 2025-10 to 2026-11, so that November's days 1-20 have the same days
+# a year earlier; on the demo's last day (2026-11-30) November has its days 1-10 and 1-20, not the month.
+FLASH_MONTHS = [
+    f"{y}-{m:02d}" for y, m in [(2025, 10), (2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 12)]
+]
+FLASH_SHARES = {  # each slot's share of the total, in the services' slot order (extractors/kr_customs_flash)
+    "getPrlstMmUtPrviExpAcrs": [0.21, 0.05, 0.10, 0.07, 0.025, 0.04, 0.035, 0.025, 0.02, 0.01],
+    "getPrlstMmUtPrviImpAcrs": [0.16, 0.13, 0.07, 0.06, 0.04, 0.03, 0.05, 0.03, 0.025, 0.025],
+    "getCntyMmUtPrviExpAcrs": [0.19, 0.18, 0.10, 0.08, 0.045, 0.04, 0.04, 0.025, 0.03, 0.02],
+    "getCntyMmUtPrviImpAcrs": [0.23, 0.11, 0.10, 0.09, 0.05, 0.05, 0.05, 0.05, 0.01, 0.02],
+}
+
+
+def _flash_total(service: str, month: str) -> int:
+    """The whole month's total in thousands of USD, growing 0.4 million a month from October 2026."""
+    k = (int(month[:4]) - 2026) * 12 + int(month[5:]) - 10
+    return (58_000_000 if "Exp" in service else 53_000_000) + k * 400_000
+
+
+def flash(service: str, month: str, windows: int = 3) -> str:
+    """A preliminary answer for `month`: running totals for days 1-10, 1-20 and (windows=3) the month,
+    in thousands of USD written as the services write them (leading space, thousands commas)."""
+    k = (int(month[:4]) - 2026) * 12 + int(month[5:]) - 10
+    month_total = _flash_total(service, month)
+    last = calendar.monthrange(int(month[:4]), int(month[5:]))[1]
+    spans = [("01~10", 0.31), ("01~20", 0.63), (f"01~{last}", 1.0)][:windows]
+    items = ""
+    for span, part in spans:
+        total = round(month_total * part)
+        amounts = [total, *(round(total * share * (1 + 0.002 * k)) for share in FLASH_SHARES[service])]
+        cells = "".join(f"<itemUsdAmt{i:02d}> {a:,}</itemUsdAmt{i:02d}>" for i, a in enumerate(amounts))
+        items += f"<item>{cells}<priodDt>{span}</priodDt><priodMon>{month.replace('-', '')}</priodMon>"
+        items += f"<priodYear>{month[:4]}</priodYear></item>"
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode>'
+        f"<resultMsg>NORMAL SERVICE.</resultMsg></header><body><items>{items}</items><numOfRows>100</numOfRows>"
+        f"<pageNo>1</pageNo><totalCount>{len(spans)}</totalCount></body></response>"
+    )
+
+
+def write_korea_flash(root: Path) -> None:
+    for month in FLASH_MONTHS:
+        windows = 2 if month == FLASH_MONTHS[-1] else 3
+        for service in FLASH_SHARES:
+            _write(
+                root / "kr_customs_flash" / f"{service}_{month.replace('-', '')}.xml",
+                flash(service, month, windows),
+            )
+
+
+def kcs_nation(month: str, refreshed: bool = False) -> str:
+    """nationtrade (all goods, China): the preliminary whole month's China figure, revised up 0.3 % in the
+    final statistics, and 0.1 % more after the mid-month refresh (`refreshed`)."""
+    revision = 1.004 if refreshed else 1.003
+    china = {
+        flow: round(_flash_total(service, month) * FLASH_SHARES[service][0] * (1 + 0.002 * k)) * 1000
+        for flow, service, k in [
+            ("exp", "getCntyMmUtPrviExpAcrs", (int(month[:4]) - 2026) * 12 + int(month[5:]) - 10),
+            ("imp", "getCntyMmUtPrviImpAcrs", (int(month[:4]) - 2026) * 12 + int(month[5:]) - 10),
+        ]
+    }
+    e, i = round(china["exp"] * revision), round(china["imp"] * revision)
+    item = (
+        f"<item><balPayments>{e - i}</balPayments><expCnt>150000</expCnt><expDlr>{e}</expDlr>"
+        f"<impCnt>400000</impCnt><impDlr>{i}</impDlr><statCd>CN</statCd><statCdCntnKor1>중국</statCdCntnKor1>"
+        f"<year>{month.replace('-', '.')}</year></item>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><response><header><resultCode>00</resultCode>'
+        f"<resultMsg>정상서비스.</resultMsg></header><body><items>{item}</items></body></response>"
     )
 
 
@@ -229,8 +304,9 @@ def _write(target: Path, text: str) -> None:
 
 
 def write_korea(root: Path, month: str, k: int, refreshed: bool = False) -> None:
-    """Korea Customs' answer for `month`: semiconductors (8542, by HS6 line) with China."""
+    """Korea Customs' answers for `month` with China: semiconductors (8542, by HS6 line) and all goods."""
     _write(root / "kr_customs" / f"nitemtrade_8542_CN_{month.replace('-', '')}.xml", kcs(month, k, refreshed))
+    _write(root / "kr_customs" / f"nationtrade_CN_{month.replace('-', '')}.xml", kcs_nation(month, refreshed))
 
 
 def write_releases(root: Path, months: list[str], history: list[str] | None = None) -> None:
@@ -266,6 +342,7 @@ def write_releases(root: Path, months: list[str], history: list[str] | None = No
 
 def main() -> None:
     write_releases(ROOT, MONTHS, HISTORY)
+    write_korea_flash(ROOT)
     write_korea(REFRESHED, MONTHS[-1], len(MONTHS) - 1, refreshed=True)
 
 

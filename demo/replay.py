@@ -4,6 +4,7 @@ Point the `TRADEFLOW_*_BASE_URL` settings at it (see `demo/tradeflow.toml` and `
 
     un_comtrade  <base>/public/v1/preview/C/M/HS, <base>/data/v1/get/C/M/HS   un_comtrade/<reporter>_<YYYYMM>.json
     kr_customs   <base>/1220000/<endpoint path>                                kr_customs/<kind>_<args>_<YYYYMM>.xml
+    kr_customs_flash  <base>/1220000/<service>/get<Service>                    kr_customs_flash/get<Service>_<YYYYMM>.xml
     cn_customs   <base>/statics/report/preliminary*.html, <base>/Statics/<id>.html   cn_customs/<name>
     us_census    <base>/intltrade/{exports,imports}/hs                         us_census/<flow>_<YYYY-MM>.json
     eurostat_comext  <base>/comext/sdmx/2.1/data/DS-045409/<key>              eurostat_comext/<reporter>_<YYYY-MM>.csv
@@ -59,6 +60,11 @@ def route(root: Path, path: str, query: dict[str, list[str]]) -> tuple[int, str,
             args = [q[k] for k in ("hsSgn", "cntyCd") if k in q]
             file = root / "kr_customs" / f"{kind}_{'_'.join(args)}_{q.get('strtYymm')}.xml"
             return 200, "text/xml", file.read_bytes() if file.is_file() else EMPTY_KCS.encode()
+    if "MmUtPrvi" in path:  # Korea Customs' preliminary services: <service>/get<Service>
+        if not q.get("serviceKey"):
+            return 401, "text/xml", NO_KEY_KCS.encode()
+        file = root / "kr_customs_flash" / f"{path.rsplit('/', 1)[-1]}_{q.get('strtYymm')}.xml"
+        return 200, "text/xml", file.read_bytes() if file.is_file() else EMPTY_KCS.encode()
     if "/statics/report/preliminary" in path or "/Statics/" in path:
         file = root / "cn_customs" / Path(path).name
         if "/statics/report/preliminary" in path:
@@ -240,6 +246,7 @@ class ReplayServer:
         return {
             "TRADEFLOW_UN_COMTRADE_BASE_URL": self.url,
             "TRADEFLOW_KR_CUSTOMS_BASE_URL": f"{self.url}/1220000",
+            "TRADEFLOW_KR_CUSTOMS_FLASH_BASE_URL": f"{self.url}/1220000",
             "TRADEFLOW_CN_CUSTOMS_BASE_URL": self.url,
             "TRADEFLOW_US_CENSUS_BASE_URL": f"{self.url}/intltrade",
             "TRADEFLOW_EUROSTAT_COMEXT_BASE_URL": f"{self.url}/comext/sdmx/2.1",

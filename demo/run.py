@@ -1,9 +1,10 @@
 """`make demo`: the whole pipeline, offline: a replay server, the nightly flow, a backfill, the status grid.
 
-The story, on a simulated calendar: the nightly of 2026-11-10 loads the recent months; a backfill loads
-Comtrade's and Korea Customs' 19 months before them (a year earlier to compare with); Korea Customs
+The story, on a simulated calendar: the nightly of 2026-11-10 loads the recent months (Korea Customs'
+preliminary figures, kr_customs_flash, from 2025-10: days 1-10, 1-20 and the whole month); a backfill
+loads Comtrade's and Korea Customs' 19 months before them (a year earlier to compare with); Korea Customs
 refreshes its data on the 15th (demo/refreshed/) and a backfill of October finds the revised figures; the
-nightly of 2026-11-30 loads what came out since (Comext's September).
+nightly of 2026-11-30 loads what came out since (Comext's September, November's days 1-10 and 1-20).
 
 The warehouse goes to data/demo.db (the raw archive to data/demo/), so the demo never touches
 data/tradeflow.db. README's "Using the data" examples read it. Run it again to see nothing new found.
@@ -30,11 +31,11 @@ README's "Using the data" examples read this warehouse once pointed at it:
 """
 QUERY = """
 SELECT source, reporter, partner, flow, commodity_code, substr(period, 1, 7) AS month, period_months,
-       printf('%.0f', value) AS value, currency, provisional
+       period_days, printf('%.0f', value) AS value, currency, provisional
 FROM trade_flow
 WHERE ((reporter = 'KOR' AND partner = 'CHN') OR (reporter = 'CHN' AND partner = 'KOR'))
    OR (reporter = 'EUU' AND partner IN ('KOR', 'CHN') AND commodity_code = '8542')
-ORDER BY month DESC, source, flow
+ORDER BY month DESC, source, flow, period_days
 LIMIT 16
 """
 MIRROR = """

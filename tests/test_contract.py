@@ -77,6 +77,22 @@ def kr_case() -> Case:
     return Case(dt.date(2026, 3, 1), "nitemtrade:8542:CN", config, route, check, expect_rows=6)
 
 
+def kr_flash_case() -> Case:
+    def route(server: HTTPServer) -> None:
+        server.expect_request("/1220000/cntyMmUtPrviImpAcrs/getCntyMmUtPrviImpAcrs").respond_with_data(
+            _json("kr_customs_flash/getCntyMmUtPrviImpAcrs_202301.xml"), content_type="application/xml"
+        )
+
+    def check(req: Request) -> None:
+        q = req.args
+        assert q["serviceKey"] == KEY and (q["numOfRows"], q["pageNo"]) == ("100", "1")
+        assert (q["strtYymm"], q["endYymm"]) == ("202301", "202301")
+
+    config = {"base_url": "/1220000", "service_key": KEY}
+    # three windows, each the total and ten partners
+    return Case(dt.date(2023, 1, 1), "partners:import", config, route, check, expect_rows=33)
+
+
 def cn_case() -> Case:
     def route(server: HTTPServer) -> None:
         server.expect_request("/statics/report/preliminary2026.html").respond_with_data("", status=404)
@@ -137,6 +153,7 @@ def comext_case() -> Case:
 CASES = {
     "un_comtrade": comtrade_case,
     "kr_customs": kr_case,
+    "kr_customs_flash": kr_flash_case,
     "cn_customs": cn_case,
     "us_census": census_case,
     "eurostat_comext": comext_case,
@@ -221,6 +238,11 @@ def _kr_twice(body: bytes) -> bytes:
     return body.replace(item, item + item.replace(b"<expDlr>3500000000<", b"<expDlr>1<"), 1)
 
 
+def _kr_flash_twice(body: bytes) -> bytes:
+    item = re.findall(rb"<item>.*?</item>", body)[0]
+    return body.replace(item, item + item.replace(b"<itemUsdAmt02> ", b"<itemUsdAmt02> 1"), 1)
+
+
 def _cn_twice(body: bytes) -> bytes:
     row = re.search(rb"<tr><td><span>R\. O\. Korea</span></td>.*?</tr>", body)
     if row is None:  # the index page
@@ -249,6 +271,7 @@ def _comext_other_reporter(body: bytes) -> bytes:
 TWICE: dict[str, Callable[[bytes], bytes]] = {
     "un_comtrade": _comtrade_twice,
     "kr_customs": _kr_twice,
+    "kr_customs_flash": _kr_flash_twice,
     "cn_customs": _cn_twice,
     "us_census": _census_twice,
     "eurostat_comext": _comext_twice,
@@ -257,6 +280,7 @@ TWICE: dict[str, Callable[[bytes], bytes]] = {
 OTHER_REPORTER: dict[str, Callable[[bytes], bytes] | None] = {
     "un_comtrade": _comtrade_other_reporter,
     "kr_customs": None,
+    "kr_customs_flash": None,
     "cn_customs": None,
     "us_census": None,
     "eurostat_comext": _comext_other_reporter,

@@ -332,6 +332,44 @@ def part_month_headline(
     )
 
 
+def _same_span(found: Headline | PartMonthHeadline, other: Headline | PartMonthHeadline) -> bool:
+    if isinstance(found, Headline) and isinstance(other, Headline):
+        return other.months == found.months
+    return True  # part-month figures are read for one window of one month: the same one
+
+
+def against_line(found: Headline | PartMonthHeadline, other: Headline | PartMonthHeadline) -> str:
+    """The same figure from another source, beside it (Korea's preliminary month against its final one):
+    '  kr_customs_flash printed USD 11.0 bn for it (provisional, last released 2026-11-02); kr_customs's
+    figure is +0.3% (+USD 0.0 bn) on that'."""
+    notes = (["provisional"] if other.provisional else []) + (
+        [f"last released {other.last_released_at:%Y-%m-%d}"] if other.last_released_at else []
+    )
+    said = f"\n  {other.selection.source} printed {format_money(other.value, other.currency)} for it"
+    if notes:
+        said += f" ({', '.join(notes)})"
+    if isinstance(found, Headline) and isinstance(other, Headline) and not _same_span(found, other):
+        return said + f", over {other.months} months, not {found.months}: the two do not compare"
+    difference = found.value - other.value
+    pct = f"{difference / other.value * 100:+.1f}%" if other.value else "n/a"
+    sign = "+" if difference >= 0 else "-"
+    money = format_money(abs(difference), found.currency)
+    return said + f"; {found.selection.source}'s figure is {pct} ({sign}{money}) on that"
+
+
+def against_json(found: Headline | PartMonthHeadline, other: Headline | PartMonthHeadline) -> dict[str, Any]:
+    same = _same_span(found, other)
+    difference = found.value - other.value if same else None
+    return {
+        **_figures_json(other),
+        "comparable": same,
+        "difference": difference,
+        "difference_pct": round(difference / other.value * 100, 4)
+        if difference is not None and other.value
+        else None,
+    }
+
+
 def _figures_json(found: Headline | PartMonthHeadline) -> dict[str, Any]:
     """The keys every headline's JSON has (`--format json`)."""
     return {

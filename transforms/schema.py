@@ -62,7 +62,7 @@ MEASURE_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 FLOWS: Final[frozenset[str]] = frozenset({"export", "import", "re_export", "re_import"})
-COMMODITY_SYSTEMS: Final[frozenset[str]] = frozenset({"TOTAL", "HS", "HSK", "CN8", "GACC"})
+COMMODITY_SYSTEMS: Final[frozenset[str]] = frozenset({"TOTAL", "HS", "HSK", "CN8", "GACC", "KCS"})
 VALUATIONS: Final[frozenset[str]] = frozenset({"CIF", "FOB", "FAS", ""})
 CURRENCIES: Final[frozenset[str]] = frozenset(c.alpha_3 for c in pycountry.currencies)
 PERIOD_MONTHS: Final[frozenset[int]] = frozenset(range(1, 13))
@@ -341,6 +341,7 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         "HSK": _HSK_RE,
         "CN8": re.compile(r"^\d{8}$"),
         "GACC": _SLUG_RE,
+        "KCS": _SLUG_RE,
     }
     problems = {
         "TOTAL": "TOTAL system needs code TOTAL",
@@ -348,6 +349,7 @@ def validate_canonical(frame: pd.DataFrame) -> pd.DataFrame:
         "HSK": "HSK code must be digits",
         "CN8": "CN8 code must be 8 digits",
         "GACC": "GACC code must be a lowercase slug",
+        "KCS": "KCS code must be a lowercase slug",
     }
     for name in d["commodity_system"]:
         rows = system == name

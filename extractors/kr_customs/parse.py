@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
@@ -30,6 +31,17 @@ GRAND_TOTAL_YEAR: Final = "총계"
 # balPayments, and expCnt/impCnt on nationtrade) that no canonical column needs.
 ITEM_FIELDS: Final = ("year", "hsCd", "statCd", "statKor", "expDlr", "expWgt", "impDlr", "impWgt", "hsCode")
 RAW_COLUMNS: Final = ("endpoint", "year", "hsCd", "statCd", "statKor", "expDlr", "expWgt", "impDlr", "impWgt")
+# What the gateway's codes mean, in words (as of 2026-12, data.go.kr's OpenAPI error table). A key is
+# approved service by service: one approved for one Korea Customs service is refused by another.
+GATEWAY_CODES: Final = {
+    "12": "no such service: the path is wrong or the service was retired",
+    "20": "access denied: this key is not approved for this service; each data.go.kr service needs its"
+    " own approval of the key (apply on the service's page at data.go.kr)",
+    "22": "this key's daily call quota for the service is used up",
+    "30": "the key is not registered for this service: a wrong key, or one not (yet) approved for this"
+    " service; each data.go.kr service needs its own approval of the key",
+    "31": "the key's approval for this service has expired",
+}
 _YEAR = re.compile(month_pattern("."))
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 
@@ -44,15 +56,23 @@ def _text(element: etree._Element) -> str:
     return text.strip(" ")
 
 
-def read_answer(payload: Payload) -> tuple[dict[str, list[str]], set[str]]:
+@dataclass(frozen=True)
+class Answer:
+    columns: dict[str, list[str]]  # each field read, one text per item ("" where an item lacks it)
+    present: set[str]  # the fields some item has
+    total_count: int | None  # body/totalCount, where the service pages its answer
+
+
+def read_answer(payload: Payload, fields: tuple[str, ...] = ITEM_FIELDS) -> Answer:
     """Every item of the answer's first body/items as columns of text (a field an item lacks is ""), and
-    the fields some item has. Raises the publisher's own error if it sent one."""
+    the fields some item has. Raises the publisher's own error if it sent one. `fields` are the item
+    fields read (every data.go.kr service of Korea Customs answers in this envelope)."""
     title = html_page_title(payload.content)
     if title is not None:
         raise payload.error(ParseError, f"an HTML page ({title!r}) where KCS XML was expected")
-    columns: dict[str, list[str]] = {name: [] for name in ITEM_FIELDS}
+    columns: dict[str, list[str]] = {name: [] for name in fields}
     present: set[str] = set()
-    wanted = frozenset(ITEM_FIELDS)
+    wanted = frozenset(fields)
     first_items: etree._Element | None = None
     events = etree.iterparse(
         io.BytesIO(payload.content),
@@ -75,7 +95,7 @@ def read_answer(payload: Payload) -> tuple[dict[str, list[str]], set[str]]:
                 name = field.tag
                 if isinstance(name, str) and name in wanted and name not in found:
                     found[name] = _text(field)
-            for name in ITEM_FIELDS:
+            for name in fields:
                 columns[name].append(found.get(name, ""))
             present.update(found)
             element.clear()
@@ -89,7 +109,8 @@ def read_answer(payload: Payload) -> tuple[dict[str, list[str]], set[str]]:
     _check_envelope(payload, root)
     if first_items is None and root.find("body/items") is None:
         raise payload.error(ParseError, "no body/items element; expected <response><body><items>")
-    return columns, present
+    count = (root.findtext("body/totalCount") or "").strip()
+    return Answer(columns, present, int(count) if count.isdigit() else None)
 
 
 def _is_body_items(items: etree._Element | None) -> bool:
@@ -119,9 +140,11 @@ def _check_envelope(payload: Payload, root: etree._Element) -> None:
             return (node.text or "").strip() if node is not None else ""
 
         code = field("returnReasonCode")
+        meaning = GATEWAY_CODES.get(code)
         raise payload.error(
             PublisherError,
-            f"data.go.kr gateway error {code} {field('errMsg')}: {field('returnAuthMsg')}".strip(),
+            f"data.go.kr gateway error {code} {field('errMsg')}: {field('returnAuthMsg')}".strip()
+            + (f" ({meaning})" if meaning else ""),
             code=code,
         )
     if root.tag != "response":
@@ -136,7 +159,8 @@ def _check_envelope(payload: Payload, root: etree._Element) -> None:
 
 def parse_answer(payload: Payload) -> pd.DataFrame:
     """The answer's items as raw rows: RAW_COLUMNS, the endpoint told by the fields, and `fetched_at`."""
-    columns, present = read_answer(payload)
+    answer = read_answer(payload)
+    columns, present = answer.columns, answer.present
     if not columns["year"]:
         return pd.DataFrame(columns=[*RAW_COLUMNS, "fetched_at"])
     if "hsCode" in present:

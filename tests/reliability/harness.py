@@ -182,10 +182,11 @@ def engine_now() -> Engine:
     return runtime().engine
 
 
-def parse_or_documented_error(source: str, body: bytes, ext: str) -> None:
+def parse_or_documented_error(source: str, body: bytes, ext: str, scope: str = "") -> None:
     """Parse, normalise and check a payload against the contract: it passes, or raises one of the documented
-    errors (ParseError, PublisherError, SchemaError); anything else escapes and fails the calling test."""
+    errors (ParseError, PublisherError, SchemaError); anything else escapes and fails the calling test.
+    `scope`: what the payload answers, for a publisher whose answers do not say."""
     extractor = get_publisher(source)
-    payload = Payload(source, body, f"file:///{source}.{ext}", ext)
+    payload = Payload(source, body, f"file:///{source}.{ext}", ext, scope=scope)
     with contextlib.suppress(ParseError, PublisherError, SchemaError):
         validate_canonical(extractor.normalize(extractor.parse(payload)))

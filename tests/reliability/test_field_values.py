@@ -121,6 +121,18 @@ def _korea() -> Iterator[tuple[str, bytes]]:
                 yield f"{fixture} {field.group(1)}={value!r:.40}", changed.encode()
 
 
+def _korea_flash() -> Iterator[tuple[str, bytes]]:
+    fixture = "getCntyMmUtPrviImpAcrs_202301.xml"
+    body = (FIX / "kr_customs_flash" / fixture).read_text(encoding="utf-8")
+    item = body.index("<item>", body.index("</item>"))  # the second window, days 1-20
+    end = body.index("</item>", item)
+    for field in re.finditer(r"<(\w+)>([^<]*)</\1>", body[item:end]):
+        start, stop = item + field.start(2), item + field.end(2)
+        for value in TEXTS:
+            changed = body[:start] + html.escape(value) + body[stop:]
+            yield f"{fixture} {field.group(1)}={value!r:.40}", changed.encode()
+
+
 def _gacc() -> Iterator[tuple[str, bytes]]:
     for fixture in ("table4_by_country_2026-02_usd.html", "table5_major_exports_2025-02_usd.html"):
         body = (FIX / "cn_customs" / fixture).read_text(encoding="utf-8")
@@ -158,6 +170,8 @@ def _comext() -> Iterator[tuple[str, bytes]]:
 CASES = {"un_comtrade": (_comtrade, "json"), "us_census": (_census, "json"), "kr_customs": (_korea, "xml")}
 CASES["cn_customs"] = (_gacc, "html")
 CASES["eurostat_comext"] = (_comext, "csv")
+CASES["kr_customs_flash"] = (_korea_flash, "xml")
+SCOPE = {"kr_customs_flash": "partners:import"}  # its answers do not say which service they are
 
 
 @pytest.mark.parametrize("source", sorted(CASES))
@@ -166,7 +180,7 @@ def test_each_field_set_to_each_meaningful_value(source: str) -> None:
     tried, escaped = 0, []
     for label, body in cases():
         try:
-            parse_or_documented_error(source, body, ext)
+            parse_or_documented_error(source, body, ext, SCOPE.get(source, ""))
         except Exception as exc:  # every escape is listed below, not just the first
             escaped.append(f"{label}: {type(exc).__name__}: {str(exc)[:200]}")
         tried += 1
