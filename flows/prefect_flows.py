@@ -52,6 +52,8 @@ from warehouse.connections import utcnow
 quiet_expected_failures()  # a deployment run that fails for a known reason logs no traceback
 
 if TYPE_CHECKING:
+    from flows.settings import Settings
+
     SourceId = str
 else:  # the registered publishers: the forms' choices of source
     SourceId = Literal[tuple(publisher_ids())]
@@ -69,6 +71,12 @@ def _enabled_sources() -> list[str]:
 
 
 ENABLED = _enabled_sources()
+
+
+def _as_enabled(sources: list[str], settings: Settings) -> list[str]:
+    """The default ("every enabled source") means the sources enabled where the run runs: the default
+    was fixed when the flows were imported, perhaps under other settings."""
+    return list(settings.sources) if list(sources) == ENABLED else list(sources)
 
 
 def _param(default: Any, title: str, description: str) -> Any:
@@ -122,7 +130,7 @@ def nightly(
         )
     except ValueError:
         return _refused(f"as of {as_of.strip()!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-30")
-    chosen = choose_sources(list(sources), rt.settings)
+    chosen = choose_sources(_as_enabled(sources, rt.settings), rt.settings)
     for source in [s for s in chosen if _key_missing(rt, s)]:
         variable = f"TRADEFLOW_{source.upper()}_{str(rt.settings.publisher(source).key_field).upper()}"
         get_run_logger().warning("%s skipped: it needs a key (%s)", source, variable)
@@ -169,7 +177,7 @@ def backfill(
     rt.start_run()
     if not sources:
         return _refused("no source chosen: choose at least one")
-    chosen = choose_sources(list(sources), rt.settings)
+    chosen = choose_sources(_as_enabled(sources, rt.settings), rt.settings)
     try:
         start = month_field("start month", start_month)
         end = month_field("end month", end_month, empty=latest_month(chosen, dt.date.today()))

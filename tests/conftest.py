@@ -178,7 +178,7 @@ def flow_env(
 
     values = {
         **replay.base_urls(),
-        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+        "TRADEFLOW_CONFIG": str(ROOT / "tests" / "flows.toml"),
         "TRADEFLOW_DATABASE_URL": db_url,
         "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
         "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "canary-kcs-key-123",

@@ -66,7 +66,7 @@ def ui(tmp_path: Path, releases: Path) -> Iterator[dict[str, Any]]:
             "PREFECT_API_URL": api,
             "PREFECT_UI_API_URL": api,
             **replay.base_urls(),
-            "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+            "TRADEFLOW_CONFIG": str(ROOT / "tests" / "flows.toml"),
             "TRADEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}",
             "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
             "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "browser-test-key",

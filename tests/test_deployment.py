@@ -87,7 +87,7 @@ def test_serve_registers_both_deployments_and_runs_a_backfill(
             "PREFECT_API_URL": api,
             "TRADEFLOW_DATABASE_URL": db,
             "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
-            "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+            "TRADEFLOW_CONFIG": str(ROOT / "tests" / "flows.toml"),
             "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
             "TRADEFLOW_MIN_INTERVAL_S": "{}",
             "TRADEFLOW_NIGHTLY_CRON": "15 3 * * *",
@@ -288,7 +288,7 @@ def test_two_workers_share_a_backfill_on_postgres(
             "PREFECT_LOGGING_LEVEL": "INFO",
             "PREFECT_WORKER_QUERY_SECONDS": "1",
             "TRADEFLOW_HOME": str(ROOT),
-            "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+            "TRADEFLOW_CONFIG": str(ROOT / "tests" / "flows.toml"),
             "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
             "TRADEFLOW_MIN_INTERVAL_S": "{}",
             # Ten source-months are below the default threshold for child runs (48 releases): ask for them.
@@ -466,7 +466,7 @@ def test_failed_runs_from_a_served_deployment_and_a_worker_log_no_traceback(
         "TRADEFLOW_HOME": str(ROOT),
         "TRADEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'warehouse.db'}",
         "TRADEFLOW_DATA_DIR": str(tmp_path / "data"),
-        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+        "TRADEFLOW_CONFIG": str(ROOT / "tests" / "flows.toml"),
         "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "demo-key",
         # Census is unreachable (a closed port): its release fails, with a reason, after a short try.
         "TRADEFLOW_US_CENSUS_BASE_URL": f"http://127.0.0.1:{_free_port()}/intltrade",

@@ -370,3 +370,44 @@ def test_chart_draws_the_first_days_of_each_month_and_never_mixes_them_with_mont
     )
     assert none.returncode == 1
     assert "no complete figures for days 1-10 of any month" in none.stderr
+
+
+@pytest.mark.browser
+def test_the_days_chart_reads_as_days_in_a_browser(tmp_path: Path) -> None:
+    """The chart a user opens: the title and each point's tooltip say which days of the month it covers."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import empty_config, run_cli
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    env = {
+        "TRADEFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+        "TRADEFLOW_CONFIG": empty_config(tmp_path),
+    }
+    files = []
+    for month, scale in (("202510", 100), ("202610", 110)):
+        path = tmp_path / f"getCntyMmUtPrviExpAcrs_{month}.xml"
+        path.write_bytes(answer(month, [("01~10", [scale * 300_000, *[1_000] * 10])]))
+        files.append(str(path))
+    assert run_cli(env, "ingest-file", "--source", "kr_customs_flash", *files).returncode == 0
+    out = tmp_path / "days10.html"
+    drawn = run_cli(
+        env, "chart", "--source", "kr_customs_flash", "--reporter", "KOR", "--flow", "export", "--days", "10",
+        "--out", str(out),
+    )  # fmt: skip
+    assert drawn.returncode == 0, drawn.stderr
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(out.as_uri())
+        page.wait_for_selector("svg .mark-line path", timeout=30_000)
+        text = page.locator("body").text_content() or ""
+        bars = page.locator("svg .mark-rect path").count()
+        page.locator("svg .mark-symbol path").last.hover()
+        page.wait_for_selector("#vg-tooltip-element", state="visible", timeout=10_000)
+        tooltip = page.locator("#vg-tooltip-element").text_content() or ""
+        browser.close()
+    assert "South Korea's exports to the world, USD, the first 10 days of each month" in text
+    assert bars == 1  # October 2026's days 1-10 against October 2025's: +10%
+    assert "Oct 2026, days 1-10" in tooltip and "days" in tooltip, tooltip

@@ -26,7 +26,7 @@ SCOPE = "table4:USD"
 
 @pytest.fixture
 def rt(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
-    monkeypatch.setenv("TRADEFLOW_CONFIG", str(ROOT / "demo" / "tradeflow.toml"))
+    monkeypatch.setenv("TRADEFLOW_CONFIG", str(ROOT / "tests" / "flows.toml"))
     monkeypatch.setenv("TRADEFLOW_DATABASE_URL", db_url)
     monkeypatch.setenv("TRADEFLOW_DATA_DIR", str(tmp_path / "data"))
     reset_runtime()

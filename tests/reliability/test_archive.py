@@ -142,7 +142,7 @@ def test_a_damaged_archive_fails_that_release_alone_naming_the_file(
     env = {
         "TRADEFLOW_DATABASE_URL": fresh_url,
         "TRADEFLOW_DATA_DIR": str(data_dir),
-        "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml"),
+        "TRADEFLOW_CONFIG": str(ROOT / "tests" / "flows.toml"),
         "TRADEFLOW_KR_CUSTOMS_SERVICE_KEY": "unused-offline",
     }
     everything = _expected()
