@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from demo.replay import DEFAULT_ROOT, ReplayServer
+from extractors import publisher_ids
 from tests.helpers import table_rows
 from warehouse.engine import create_warehouse_engine
 
@@ -181,9 +182,9 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                     and "YYYY-MM" in props["start_month"]["description"]
                 )
                 assert props["end_month"] == {**props["end_month"], "type": "string", "default": ""}
-                every = ["cn_customs", "eurostat_comext", "kr_customs", "un_comtrade", "us_census"]
-                assert props["sources"]["items"]["enum"] == every
-                assert props["sources"]["default"] == every
+                enabled = ["cn_customs", "eurostat_comext", "kr_customs", "un_comtrade", "us_census"]
+                assert props["sources"]["items"]["enum"] == publisher_ids()  # every registered source
+                assert props["sources"]["default"] == enabled  # the ones tests/flows.toml enables
                 assert "anyOf" not in props["sources"] and "anyOf" not in props["end_month"]
                 assert props["force"]["type"] == props["dry_run"]["type"] == "boolean"
                 run = await arun_deployment(

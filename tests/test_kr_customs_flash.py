@@ -404,10 +404,10 @@ def test_the_days_chart_reads_as_days_in_a_browser(tmp_path: Path) -> None:
         page.wait_for_selector("svg .mark-line path", timeout=30_000)
         text = page.locator("body").text_content() or ""
         bars = page.locator("svg .mark-rect path").count()
-        page.locator("svg .mark-symbol path").last.hover()
-        page.wait_for_selector("#vg-tooltip-element", state="visible", timeout=10_000)
+        page.locator("svg g.mark-symbol.role-mark path").last.hover()  # the last point (not the legend's)
+        page.wait_for_selector("#vg-tooltip-element.visible", timeout=10_000)
         tooltip = page.locator("#vg-tooltip-element").text_content() or ""
         browser.close()
     assert "South Korea's exports to the world, USD, the first 10 days of each month" in text
     assert bars == 1  # October 2026's days 1-10 against October 2025's: +10%
-    assert "Oct 2026, days 1-10" in tooltip and "days" in tooltip, tooltip
+    assert tooltip.startswith("daysOct 2026, days 1-10"), tooltip  # the field is "days", not "months"

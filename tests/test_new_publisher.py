@@ -77,6 +77,8 @@ def test_a_publisher_from_another_distribution_runs_end_to_end(
         **flow_env,
         "PYTHONPATH": installed,
         "TRADEFLOW_WONDERLAND_BASE_URL": httpserver.url_for("/").rstrip("/"),
+        # tests/flows.toml enables the built-in five by name; by default every registered one is enabled
+        "TRADEFLOW_SOURCES": ",".join(publisher_ids()),
     }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
