@@ -50,6 +50,8 @@ def _engine(settings: Settings, migrate: bool = True) -> Engine:
 
 
 def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
+    from cli.releases import next_releases
+
     width = max(len(s) for s in publisher_ids())
     print(f"{'source':<{width}} {'enabled':<8} {'key':<10} base URL")
     for source in publisher_ids():
@@ -57,6 +59,8 @@ def _cmd_sources(settings: Settings, _args: argparse.Namespace) -> int:
         model = settings.publisher(source)
         key = "not used" if model.key_field is None else "set" if model.key() else "not set"
         print(f"{source:<{width}} {enabled:<8} {key:<10} {redact_url(model.base_url)}")
+    print()
+    print(next_releases(publisher_ids(), dt.datetime.now(dt.UTC)))
     return 0
 
 
@@ -126,6 +130,27 @@ def _quiet_prefect(args: argparse.Namespace) -> None:
     ("Finished in state Completed()") only doubles that, unless asked for with -v."""
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "WARNING")
+
+
+def _cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
+    _engine(settings).dispose()
+    _quiet_prefect(args)
+    from flows import interrupt
+    from flows.prefect_api import prefect_api
+
+    interrupt.enable()
+    with prefect_api():
+        from flows.prefect_flows import run_watch_cli
+
+        return run_watch_cli(args.as_of)
+
+
+def _cmd_probe(settings: Settings, args: argparse.Namespace) -> int:
+    from cli.releases import probe_line
+
+    line, published = probe_line(settings, args.source, args.month, args.days)
+    print(line)
+    return 0 if published is not None else 1
 
 
 def _cmd_nightly(settings: Settings, args: argparse.Namespace) -> int:
@@ -348,6 +373,16 @@ def _days(text: str) -> int:
     return int(text)
 
 
+def _instant(text: str) -> str:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a moment: write it as 2026-12-11T09:05+09:00"
+        ) from None
+    return text
+
+
 def _month_number(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 12:
@@ -412,6 +447,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", choices=publisher_ids())
     p.add_argument(
         "--as-of", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="plan as if today were this date"
+    )
+
+    p = sub.add_parser("watch", help="one pass of the watch: probe the releases due now, load those out")
+    p.add_argument(
+        "--as-of",
+        type=_instant,
+        default="",
+        metavar="YYYY-MM-DDTHH:MM[+ZZ:ZZ]",
+        help="the moment to watch at (default: now; without a zone, UTC)",
+    )
+
+    p = sub.add_parser(
+        "probe", help="ask a publisher whether a month (or part of one) is out; writes nothing"
+    )
+    p.add_argument("--source", required=True, choices=publisher_ids())
+    p.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    p.add_argument(
+        "--days", type=_days, default=0, metavar="N", help="the release of days 1-N (Korea's 10, 20)"
     )
 
     p = sub.add_parser("backfill", help="load a range of months")
@@ -505,6 +558,8 @@ COMMANDS = {
     "parse": _cmd_parse,
     "ingest-file": _cmd_ingest_file,
     "nightly": _cmd_nightly,
+    "watch": _cmd_watch,
+    "probe": _cmd_probe,
     "backfill": _cmd_backfill,
     "status": _cmd_status,
     "serve": _cmd_serve,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from warehouse.read import release_lags
 from warehouse.status import read_status, warnings_of
 
 STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F", "interrupted": "I"}
@@ -85,10 +86,24 @@ def grid(cells: list[Cell]) -> dict[str, dict[str, str]]:
     return dict(sorted(out.items()))
 
 
+def _lag(minutes: float | None) -> str:
+    if minutes is None:
+        return "-"
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    return f"{minutes / 60:.1f} h" if minutes < 48 * 60 else f"{minutes / 1440:.1f} d"
+
+
 def render_status(engine: Engine, fmt: str) -> str:
     cells = read_cells(engine)
+    lags = release_lags(engine)
+    fresh = freshness(cells)
+    for source, entry in fresh.items():
+        entry.update(
+            lags.get(source, {"latest_published_at": None, "latest_loaded_at": None, "lag_minutes": None})
+        )
     if fmt == "json":
-        doc = {"grid": grid(cells), "freshness": freshness(cells), "cells": [asdict(c) for c in cells]}
+        doc = {"grid": grid(cells), "freshness": fresh, "cells": [asdict(c) for c in cells]}
         return json.dumps(doc, indent=1) + "\n"
     table = grid(cells)
     sources = sorted({c.source for c in cells})
@@ -100,9 +115,10 @@ def render_status(engine: Engine, fmt: str) -> str:
         lines.append(f"{period}  " + " ".join(f"{row.get(s, '-'):<{width}}" for s in sources))
     lines.append("")
     lines.append(
-        f"{'source':<{width}} {'last loaded':<12} {'last checked (UTC)':<26} {'last changed (UTC)':<26} failed"
+        f"{'source':<{width}} {'last loaded':<12} {'last checked (UTC)':<26} {'last changed (UTC)':<26} "
+        f"{'lag':<8} failed"
     )
-    for source, f in freshness(cells).items():
+    for source, f in fresh.items():
         checked, changed = (str(f[k] or "-")[:19].replace("T", " ") for k in ("last_checked", "last_changed"))
         note = (
             f"  unreachable since {f['unreachable_since'][:19].replace('T', ' ')}"
@@ -110,7 +126,8 @@ def render_status(engine: Engine, fmt: str) -> str:
             else ""
         )
         lines.append(
-            f"{source:<{width}} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} {f['failed']}{note}"
+            f"{source:<{width}} {f['last_loaded_month'] or '-':<12} {checked:<26} {changed:<26} "
+            f"{_lag(f['lag_minutes']):<8} {f['failed']}{note}"
         )
     warned = [c for c in cells if warnings_of(c.message)]
     if warned:

@@ -3,6 +3,7 @@
 Point the `TRADEFLOW_*_BASE_URL` settings at it (see `demo/tradeflow.toml` and `make demo`):
 
     un_comtrade  <base>/public/v1/preview/C/M/HS, <base>/data/v1/get/C/M/HS   un_comtrade/<reporter>_<YYYYMM>.json
+                 <base>/public/v1/getDA/C/M/HS (data availability: the files present, released at their mtime)
     kr_customs   <base>/1220000/<endpoint path>                                kr_customs/<kind>_<args>_<YYYYMM>.xml
     kr_customs_flash  <base>/1220000/<service>/get<Service>                    kr_customs_flash/get<Service>_<YYYYMM>.xml
     cn_customs   <base>/statics/report/preliminary*.html, <base>/Statics/<id>.html   cn_customs/<name>
@@ -53,6 +54,14 @@ def route(root: Path, path: str, query: dict[str, list[str]]) -> tuple[int, str,
         if file.is_file():
             return 200, "application/json", file.read_bytes()
         return 200, "application/json", b'{"elapsedTime":"0.01 secs","count":0,"data":[],"error":""}'
+    if path.endswith(("/public/v1/getDA/C/M/HS", "/data/v1/getDA/C/M/HS")):
+        file = root / "un_comtrade" / f"{q.get('reporterCode')}_{q.get('period')}.json"
+        data = []
+        if file.is_file():
+            released = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(file.stat().st_mtime))
+            data = [{"typeCode": "C", "freqCode": "M", "period": q.get("period"), "reporterCode": int(q.get("reporterCode") or 0),
+                     "classificationCode": "H6", "firstReleased": released, "lastReleased": released}]  # fmt: skip
+        return 200, "application/json", json.dumps({"count": len(data), "data": data, "error": ""}).encode()
     for suffix, kind in KCS_KINDS.items():
         if path.endswith(suffix):
             if not q.get("serviceKey"):

@@ -53,6 +53,17 @@ class Payload:
         return cls(message, source=self.source, period=self.period, url=self.url, **kw)
 
 
+@dataclass(frozen=True)
+class ProbeResult:
+    """What a probe found: whether the release is out (None: the probe cannot tell, and the release is
+    fetched), in words, and when the publisher says it was published, where it says so."""
+
+    published: bool | None
+    detail: str
+    url: str = ""
+    published_at: dt.datetime | None = None
+
+
 class Scope(Protocol):
     """A unit a month is fetched in (one call, or one page). `str(scope)` is what the database stores
     in `release.scope` and `ingest_status.scope`; the publisher's `scope(text)` reads it back."""
@@ -106,17 +117,75 @@ class PublisherSettings(BaseModel):
         return secret.get_secret_value() if isinstance(secret, SecretStr) else None
 
 
+@dataclass(frozen=True)
+class ReleaseMoment:
+    """When one release of month `period` is expected: on a day from `first` to `last` (the publisher's
+    local dates), at `time` local time in `timezone` (None: the publisher states no time of day). A month
+    released in parts (Korea's days 1-10, 1-20, the month) has a moment per part, `days` saying which."""
+
+    period: Month
+    first: dt.date
+    last: dt.date
+    time: dt.time | None
+    timezone: str
+    days: int = 0  # 0: the whole month; N: the figures for days 1 to N
+    weekdays_only: bool = False  # the publisher never releases on a Saturday or Sunday
+
+    @property
+    def earliest(self) -> dt.datetime:
+        """The first instant the release can be out (aware)."""
+        return dt.datetime.combine(self.first, self.time or dt.time(0), tzinfo=_zone(self.timezone))
+
+    def label(self) -> str:
+        return f"{self.period:%Y-%m}" + (f" days 1-{self.days}" if self.days else "")
+
+
+def _zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
 class ReleaseCalendar:
     """When a publisher's months come out and when they are revised. Month M is normally out in month
     M + `lag_months`, from day `first_day` on; the defaults describe a publisher with no revisions.
 
-    Subclasses override what differs (a revision window, bulk refreshes, months never published alone).
+    Subclasses override what differs (a revision window, bulk refreshes, months never published alone,
+    release days of their own).
     """
 
     lag_months: int = 1
     first_day: int = 1  # the earliest day of month M + lag on which month M can be out
     late_after_day: int | None = None  # month M is late once this day has passed (None: no calendar)
     note: str = ""  # one line for people, stored in the source_calendar reference table
+    timezone: str = "UTC"  # the publisher's own clock
+    release_time: dt.time | None = None  # the local time of day releases come out (None: not stated)
+    weekdays_only: bool = False  # releases never fall on a Saturday or Sunday
+
+    def release_moments(self, period: Month) -> list[ReleaseMoment]:
+        """When month `period` is expected, from the day rule: from `first_day` to `late_after_day` of
+        month M + lag, at `release_time`. Empty for a publisher with no calendar (no `late_after_day`)."""
+        if self.late_after_day is None or not self.publishes_alone(period):
+            return []
+        month = add_months(period, self.lag_months)
+        first = month.replace(day=self.first_day)
+        while self.weekdays_only and first.weekday() >= 5:
+            first += dt.timedelta(days=1)
+        last = max(first, month.replace(day=self.late_after_day))
+        return [
+            ReleaseMoment(
+                period, first, last, self.release_time, self.timezone, weekdays_only=self.weekdays_only
+            )
+        ]
+
+    def next_release(self, after: dt.datetime) -> ReleaseMoment | None:
+        """The first release expected after the instant `after` (None: the publisher has no calendar)."""
+        start = add_months(after.date().replace(day=1), -self.lag_months - 1)
+        for k in range(15):
+            for moment in self.release_moments(add_months(start, k)):
+                if moment.earliest > after:
+                    return moment
+        return None
 
     def latest_month(self, today: dt.date) -> Month:
         """The latest month whose release could be out on `today`."""
@@ -188,6 +257,15 @@ class Publisher(Protocol[SettingsT]):
         """What identifies "the same payload" for the skip of unchanged releases (usually the bytes). The
         month's finality by the calendar (`ReleaseCalendar.final_from`) is added by the caller."""
         ...
+
+
+@runtime_checkable
+class Probing(Protocol[SettingsT]):
+    """A publisher that can tell cheaply whether a release is out (optional: `watch` fetches the release
+    of one that cannot). A probe makes the smallest request that answers, never writes, and raises the
+    publisher's errors like a fetch (unreachable, refused)."""
+
+    def probe(self, http: HttpSession, settings: SettingsT, moment: ReleaseMoment) -> ProbeResult: ...
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The Prefect deployments: `nightly` on a cron schedule with a timezone, and `backfill` on demand.
+"""The Prefect deployments: `nightly` on a cron schedule with a timezone, `watch` every few minutes,
+and `backfill` on demand.
 
 `tradeflow serve` (or `python deploy/serve.py`) serves them to the Prefect server in PREFECT_API_URL;
 `deploy/prefect.yaml` describes the same deployments for `prefect deploy --all` on a work pool. A third,
@@ -10,11 +11,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
 from flows.prefect_flows import backfill, backfill_month, nightly
 from flows.scaling import ensure_source_limits
 from flows.settings import Settings
+from flows.watch import watch
 
 
 def schedule_in_words(cron: str, timezone: str) -> str:
@@ -52,7 +54,20 @@ def build_deployments(settings: Settings) -> list[Any]:
         description="One source and month of a backfill; backfills started from a deployment fan out to it.",
         tags=["tradeflow"],
     )
-    return [nightly_deployment, backfill_deployment, month_deployment]
+    watch_deployment = watch.to_deployment(
+        name="watch",
+        schedules=[
+            Interval(settings.watch_interval_min * 60, slug=watch_in_words(settings.watch_interval_min))
+        ],
+        description=f"{watch_in_words(settings.watch_interval_min)}: probes each enabled source whose release "
+        "is due (inside its release window, and no call outside it) and loads a release the moment it is out.",
+        tags=["tradeflow"],
+    )
+    return [nightly_deployment, backfill_deployment, month_deployment, watch_deployment]
+
+
+def watch_in_words(minutes: int) -> str:
+    return f"Every {minutes} minutes"
 
 
 def forget_other_schedules(deployment_name: str, keep: list[str]) -> list[str]:
@@ -87,5 +102,6 @@ def serve_deployments(settings: Settings) -> None:
     forget_other_schedules(
         "nightly/nightly", [schedule_in_words(settings.nightly_cron, settings.nightly_timezone)]
     )
+    forget_other_schedules("watch/watch", [watch_in_words(settings.watch_interval_min)])
     poll = None if "PREFECT_RUNNER_POLL_FREQUENCY" in os.environ else SERVE_POLL_S
     serve(*build_deployments(settings), query_seconds=poll)

@@ -31,6 +31,7 @@ class Planned:
     scope: str
     period: Month
     reason: str
+    published_at: dt.datetime | None = None  # when a probe saw the release out (the watch's releases)
 
 
 def publishable_months(calendar: ReleaseCalendar, first: Month, last: Month) -> list[Month]:

@@ -332,6 +332,13 @@ def run_nightly_cli(sources: list[str] | None = None, as_of: dt.date | None = No
     return _exit_code(state)
 
 
+def run_watch_cli(as_of: str = "") -> int:
+    from flows.watch import watch
+
+    said_once_on_the_terminal()
+    return _exit_code(watch(as_of=as_of, return_state=True))
+
+
 def run_backfill_cli(
     *, start: str, end: str | None, sources: list[str] | None, force: bool, dry_run: bool, offline: bool
 ) -> int:

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +163,11 @@ def ingest_release(
     scope: str,
     force: bool = False,
     fetch_guard: Callable[[], AbstractContextManager[Any]] | None = None,
+    published_at: dt.datetime | None = None,
 ) -> Outcome:
     """Fetch, archive, and (unless the payload is unchanged) parse, normalise and upsert one release.
+
+    `published_at`: when the release was seen published (a watch probe), where the payload does not say.
 
     `fetch_guard` is held around the publisher calls only (the flows pass a per-source concurrency
     slot, so parsing and loading never keep another worker from fetching). Never raises for a
@@ -177,7 +180,7 @@ def ingest_release(
     key = (source, scope, period)
     rt.in_flight.add(key)
     try:
-        return _ingest(rt, source, period, scope, force, fetch_guard)
+        return _ingest(rt, source, period, scope, force, fetch_guard, published_at)
     finally:
         rt.in_flight.discard(key)
 
@@ -189,12 +192,15 @@ def _ingest(
     scope: str,
     force: bool,
     fetch_guard: Callable[[], AbstractContextManager[Any]] | None,
+    published_at: dt.datetime | None = None,
 ) -> Outcome:
     publisher = get_publisher(source)
     try:
         with fetch_guard() if fetch_guard else nullcontext():
             fetched = publisher.fetch(rt.http, rt.settings.publisher(source), period, publisher.scope(scope))
         payloads = [redact_payload(p, rt.http.secrets) for p in fetched]  # before anything hashes or keeps it
+        if published_at is not None:
+            payloads = [p if p.published_at else replace(p, published_at=published_at) for p in payloads]
         manifest = archive_release(rt.settings.data_dir, source, scope, period, payloads)
         return load_payloads(rt, source, scope, period, payloads, force=force, manifest=manifest)
     except _WarehouseDown as exc:

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     task_retries: int = Field(2, ge=0)
     task_retry_delay_s: float = Field(60.0, ge=0)
     revision_alert_pct: float = Field(1.0, ge=0)  # revisions at least this large (in %) are listed nightly
+    # The watch deployment (README "Fresh within minutes"): its schedule, and how long after each
+    # publisher's release time it keeps probing for a release that is due.
+    watch_interval_min: int = Field(10, ge=1, le=60)
+    watch_probe_minutes: int = Field(60, ge=1, le=720)
 
     # Scaling out (README "Scaling out").
     task_runner: Literal["thread", "dask"] = "thread"

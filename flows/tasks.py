@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -33,7 +34,9 @@ def retry_only_transient(_task: Any, _task_run: Any, state: Any) -> bool:
 @task(
     name="ingest-release", task_run_name="{source} {month} {scope}", retry_condition_fn=retry_only_transient
 )
-def ingest_release_task(source: str, month: str, scope: str, force: bool = False) -> Outcome:
+def ingest_release_task(
+    source: str, month: str, scope: str, force: bool = False, published_at: str = ""
+) -> Outcome:
     """One release. A transient failure is raised while Prefect has retries left for it (so it retries);
     on the last attempt it is the release's failed outcome, already recorded in ingest_status: a task
     that ended raising would log a traceback beside the run's one line for it."""
@@ -42,7 +45,13 @@ def ingest_release_task(source: str, month: str, scope: str, force: bool = False
     rt = runtime()
     try:
         outcome = ingest_release(
-            rt, source, parse_month(month), scope, force, fetch_guard=lambda: fetch_slot(source)
+            rt,
+            source,
+            parse_month(month),
+            scope,
+            force,
+            fetch_guard=lambda: fetch_slot(source),
+            published_at=dt.datetime.fromisoformat(published_at) if published_at else None,
         )
     except TransientFetchError as exc:
         if int(task_run.run_count or 1) <= rt.settings.task_retries:
@@ -58,7 +67,16 @@ def run_releases(kind: str, planned: list[Planned], force: bool) -> list[Outcome
     work = ingest_release_task.with_options(
         retries=settings.task_retries, retry_delay_seconds=settings.task_retry_delay_s
     )
-    futures = {work.submit(p.source, p.period.strftime("%Y-%m"), p.scope, force): p for p in planned}
+    futures = {
+        work.submit(
+            p.source,
+            p.period.strftime("%Y-%m"),
+            p.scope,
+            force,
+            p.published_at.isoformat() if p.published_at else "",
+        ): p
+        for p in planned
+    }
     progress = Progress(kind, len(futures), logger=get_run_logger(), terminal=stderr_if_terminal())
     outcomes: list[Outcome] = []
     for future in as_completed(list(futures)):

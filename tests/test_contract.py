@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -17,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors import all_publishers, get_publisher
-from extractors.base import Payload, Publisher, PublisherSettings, ReleaseCalendar
+from extractors.base import Payload, Probing, Publisher, PublisherSettings, ReleaseCalendar
 from extractors.errors import NotPublished, ParseError
 from extractors.http import HttpPolicy, HttpSession
 from transforms.schema import CANONICAL_COLUMNS, SchemaError, coerce_canonical, validate_canonical
@@ -181,6 +182,8 @@ def test_each_publisher_keeps_the_contract(source: str) -> None:
     assert isinstance(publisher, Publisher)
     assert issubclass(publisher.settings_model, PublisherSettings)
     assert isinstance(publisher.calendar, ReleaseCalendar) and publisher.calendar.note
+    assert isinstance(publisher, Probing)  # `watch` asks it whether a release is out (tests/test_watch.py)
+    ZoneInfo(publisher.calendar.timezone)  # a real zone; its releases' local time is dated in its README
     defaults = publisher.settings_model()
     scopes = publisher.scopes(defaults)
     assert scopes and all(publisher.scope(str(s)) == s for s in scopes)

@@ -25,7 +25,7 @@ from warehouse.engine import create_warehouse_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.prefect
-EXPECTED = {"nightly", "backfill", "backfill-month"}
+EXPECTED = {"nightly", "backfill", "backfill-month", "watch"}
 
 
 def _free_port() -> int:
@@ -111,7 +111,9 @@ def test_serve_registers_both_deployments_and_runs_a_backfill(
             serve.wait(timeout=30)
     engine = create_warehouse_engine(db)
     rows = table_rows(engine, "trade_flow")
-    assert {r["source"] for r in rows} == {"kr_customs"} and len(rows) == 12
+    assert {r["source"] for r in rows} == {"kr_customs"} and len(rows) == 18  # August-October
+    (october,) = [r for r in table_rows(engine, "release") if str(r["period"]).startswith("2026-10")]
+    assert str(october["published_at"]).startswith("2026-11-01 00:05")  # when the watch's probe saw it
     engine.dispose()
 
 
@@ -193,6 +195,17 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                     parameters={"start_month": "2026-08", "end_month": "2026-09", "sources": ["kr_customs"]},
                 )
                 assert run.state is not None and run.state.is_completed(), run.state
+                watch = await client.read_deployment_by_name("watch/watch")
+                (every_10,) = watch.schedules
+                assert (
+                    every_10.schedule.interval.total_seconds() == 600 and every_10.slug == "Every 10 minutes"
+                )
+                # Korea's October, five minutes after its moment (the 1st of November, 09:00 Seoul time):
+                # the watch run from its deployment probes, finds it out and loads it.
+                run = await arun_deployment(
+                    "watch/watch", timeout=180, parameters={"as_of": "2026-11-01T09:05+09:00"}
+                )
+                assert run.state is not None and run.state.is_completed(), run.state
     finally:
         os.environ.pop("PREFECT_API_URL", None)
 
@@ -242,6 +255,10 @@ async def _check_yaml(api: str) -> None:
             backfill = await client.read_deployment_by_name("backfill/backfill")
             assert backfill.work_pool_name == "tradeflow" and not backfill.schedules
             assert backfill.parameter_openapi_schema["properties"]["start_month"]["title"] == "Start month"
+            watch = await client.read_deployment_by_name("watch/watch")
+            assert watch.work_pool_name == "tradeflow" and watch.entrypoint == "flows/watch.py:watch"
+            (every_10,) = watch.schedules
+            assert every_10.schedule.interval.total_seconds() == 600
             month = await client.read_deployment_by_name("backfill-month/backfill-month")
             assert month.work_pool_name == "tradeflow" and not month.schedules
             assert month.entrypoint == "flows/prefect_flows.py:backfill_month"

@@ -138,6 +138,18 @@ class IngestStatus(SQLModel, table=True):
     payload_digest: str | None = Field(default=None, max_length=64)
 
 
+class FetchClaim(SQLModel, table=True):
+    """A release a `watch` run is fetching (since migration 0014): overlapping runs fetch it once."""
+
+    __tablename__ = "fetch_claim"
+
+    source: str = Field(primary_key=True, max_length=40)
+    scope: str = Field(primary_key=True, max_length=200)
+    period: dt.date = Field(primary_key=True)
+    claimed_at: dt.datetime = Field(sa_column=_utc_column())
+    holder: str = Field(max_length=100)
+
+
 class ExchangeRate(SQLModel, table=True):
     """A month's average exchange rate: what one unit of `currency` was worth in US dollars over the month
     starting at `period`, from the rate source `source`. What `mirror_flows` converts non-dollar figures

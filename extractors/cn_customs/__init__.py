@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first u
     # `status` and the settings never load pandas, lxml or requests for them
     import pandas as pd
 
-    from extractors.base import Payload
+    from extractors.base import Payload, ProbeResult, ReleaseMoment
     from extractors.http import HttpSession
     from transforms.months import Month
 
@@ -48,6 +48,11 @@ class CnCustoms:
 
     def payload_digest(self, payload: Payload) -> bytes:
         return payload.content  # published pages never change: the bytes identify the release
+
+    def probe(self, http: HttpSession, settings: CnCustomsSettings, moment: ReleaseMoment) -> ProbeResult:
+        from extractors.cn_customs.probe import probe
+
+        return probe(http, settings, moment)
 
 
 PUBLISHER = CnCustoms()

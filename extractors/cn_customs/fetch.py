@@ -62,7 +62,6 @@ def index_urls(settings: CnCustomsSettings, year: int, today: dt.date | None = N
 
 def fetch(http: HttpSession, settings: CnCustomsSettings, period: dt.date, scope: GaccScope) -> list[Payload]:
     """The release page of one table and edition for a month, found through the index pages."""
-    table, edition = scope.table, scope.edition
     if period.month == 1:
         raise NotPublished(
             "January is released together with February: its figure comes with the "
@@ -70,6 +69,32 @@ def fetch(http: HttpSession, settings: CnCustomsSettings, period: dt.date, scope
             source=SOURCE,
             period=period,
         )
+    url, tried = find_release_link(http, settings, period, scope.table, scope.edition)
+    if url is None:
+        raise NotPublished(
+            f"no link for table ({scope.table}) {scope.edition} on the index pages {tried}",
+            source=SOURCE,
+            period=period,
+            url=tried[-1],
+        )
+    response, body = http.get(url, source=SOURCE, period=period)
+    return [
+        Payload(
+            source=SOURCE,
+            content=body,
+            url=response.url or url,
+            ext="html",
+            period=period,
+            scope=str(scope),
+        )
+    ]
+
+
+def find_release_link(
+    http: HttpSession, settings: CnCustomsSettings, period: dt.date, table: str, edition: str
+) -> tuple[str | None, list[str]]:
+    """The release page's URL for a table, edition and month from the index pages (None: not listed),
+    and the index pages read."""
     links: dict[tuple[str, str, int], str] = {}
     tried: list[str] = []
     for index_url in index_urls(settings, period.year):
@@ -92,22 +117,4 @@ def fetch(http: HttpSession, settings: CnCustomsSettings, period: dt.date, scope
         links = parse_index(body, settings.base_url)
         if (table, edition, period.month) in links:
             break
-    url = links.get((table, edition, period.month))
-    if url is None:
-        raise NotPublished(
-            f"no link for table ({table}) {edition} on the index pages {tried}",
-            source=SOURCE,
-            period=period,
-            url=tried[-1],
-        )
-    response, body = http.get(url, source=SOURCE, period=period)
-    return [
-        Payload(
-            source=SOURCE,
-            content=body,
-            url=response.url or url,
-            ext="html",
-            period=period,
-            scope=str(scope),
-        )
-    ]
+    return links.get((table, edition, period.month)), tried

@@ -12,7 +12,7 @@ from extractors.eurostat_comext.settings import EurostatComextSettings
 if TYPE_CHECKING:  # fetching, parsing and normalising load pandas and requests: imported when first used
     import pandas as pd
 
-    from extractors.base import Payload
+    from extractors.base import Payload, ProbeResult, ReleaseMoment
     from extractors.http import HttpSession
     from transforms.months import Month
 
@@ -52,6 +52,13 @@ class EurostatComext:
         from extractors.eurostat_comext.parse import payload_digest
 
         return payload_digest(payload)
+
+    def probe(
+        self, http: HttpSession, settings: EurostatComextSettings, moment: ReleaseMoment
+    ) -> ProbeResult:
+        from extractors.eurostat_comext.probe import probe
+
+        return probe(http, settings, moment)
 
 
 PUBLISHER = EurostatComext()

@@ -14,7 +14,10 @@ class EurostatComextCalendar(ReleaseCalendar):
     lag_months = 2
     first_day = 13
     late_after_day = 20
-    note = "month M about 45 days after its end (mid M+2); revises the current and previous year"
+    note = "month M about 45 days after its end (mid M+2), 11:00 Luxembourg; revises two years"
+    timezone = "Europe/Luxembourg"
+    release_time = dt.time(11, 0)  # as of 2026-12: Comext's monthly update lands late morning CET
+    weekdays_only = True
 
     def revision_window(self, settings: PublisherSettings) -> int:
         return 23  # from the latest month back to January of the previous year, at most

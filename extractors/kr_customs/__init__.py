@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first u
     # `status` and the settings never load pandas, lxml or requests for them
     import pandas as pd
 
-    from extractors.base import Payload
+    from extractors.base import Payload, ProbeResult, ReleaseMoment
     from extractors.http import HttpSession
     from transforms.months import Month
 
@@ -50,6 +50,11 @@ class KrCustoms:
 
     def payload_digest(self, payload: Payload) -> bytes:
         return payload.content  # the month's finality (the mid-month refresh) is the calendar's
+
+    def probe(self, http: HttpSession, settings: KrCustomsSettings, moment: ReleaseMoment) -> ProbeResult:
+        from extractors.kr_customs.probe import probe
+
+        return probe(http, settings, moment)
 
 
 PUBLISHER = KrCustoms()

@@ -18,7 +18,9 @@ class KrCustomsCalendar(ReleaseCalendar):
     lag_months = 1
     first_day = 1
     late_after_day = 1
-    note = "month M on the 1st of M+1; all months refreshed around the 15th"
+    note = "month M on the 1st of M+1, 09:00 KST; all months refreshed around the 15th"
+    timezone = "Asia/Seoul"
+    release_time = dt.time(9, 0)  # as of 2026-12: with the ministry's monthly trade release, 09:00 KST
 
     def revision_window(self, settings: PublisherSettings) -> int:
         return 12  # the refresh re-issues the past year; older months are not seen to change

@@ -12,7 +12,7 @@ from extractors.kr_customs_flash.settings import KrCustomsFlashSettings
 if TYPE_CHECKING:
     import pandas as pd
 
-    from extractors.base import Payload
+    from extractors.base import Payload, ProbeResult, ReleaseMoment
     from extractors.http import HttpSession
     from transforms.months import Month
 
@@ -48,6 +48,13 @@ class KrCustomsFlash:
 
     def payload_digest(self, payload: Payload) -> bytes:
         return payload.content
+
+    def probe(
+        self, http: HttpSession, settings: KrCustomsFlashSettings, moment: ReleaseMoment
+    ) -> ProbeResult:
+        from extractors.kr_customs_flash.probe import probe
+
+        return probe(http, settings, moment)
 
 
 PUBLISHER = KrCustomsFlash()

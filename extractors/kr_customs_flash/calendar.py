@@ -11,7 +11,7 @@ import datetime as dt
 from functools import cache
 from typing import Final
 
-from extractors.base import PublisherSettings, ReleaseCalendar
+from extractors.base import PublisherSettings, ReleaseCalendar, ReleaseMoment
 from transforms.months import Month, add_months
 
 TIMEZONE: Final = "Asia/Seoul"
@@ -51,6 +51,11 @@ class KrCustomsFlashCalendar(ReleaseCalendar):
     note = "days 1-10 on the 11th, 1-20 on the 21st, the month on the 1st of M+1, 09:00 KST; working days"
     timezone = TIMEZONE
     release_time = RELEASE_TIME
+
+    def release_moments(self, period: Month) -> list[ReleaseMoment]:
+        return [
+            ReleaseMoment(period, day, day, RELEASE_TIME, TIMEZONE, days) for days, day in releases_of(period)
+        ]
 
     def latest_month(self, today: dt.date) -> Month:
         """This month once its days 1-10 are out, else the month before (whose later windows may be)."""

@@ -50,7 +50,7 @@ def scope_of(payload: Payload) -> FlashScope:
     return named
 
 
-def _window(payload: Payload, month: str, text: str) -> tuple[dt.date, int]:
+def window_days(payload: Payload, month: str, text: str) -> tuple[dt.date, int]:
     """(period, period_days) of an item: days 1-N, or 0 when N is the month's last day."""
     found = _MONTH.fullmatch(month)
     if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1900:
@@ -86,7 +86,7 @@ def parse_answer(payload: Payload) -> pd.DataFrame:
     rows: list[tuple[object, ...]] = []
     seen: dict[tuple[dt.date, int], str] = {}
     for i in range(count):
-        period, days = _window(payload, columns["priodMon"][i], columns["priodDt"][i])
+        period, days = window_days(payload, columns["priodMon"][i], columns["priodDt"][i])
         where = f"{columns['priodMon'][i]} {columns['priodDt'][i]}"
         year = columns["priodYear"][i]
         if year and year != f"{period.year}":

@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first u
     # `status` and the settings never load pandas, lxml or requests for them
     import pandas as pd
 
-    from extractors.base import Payload
+    from extractors.base import Payload, ProbeResult, ReleaseMoment
     from extractors.http import HttpSession
     from transforms.months import Month
 
@@ -50,6 +50,11 @@ class UnComtrade:
         from extractors.un_comtrade.parse import payload_digest
 
         return payload_digest(payload)
+
+    def probe(self, http: HttpSession, settings: UnComtradeSettings, moment: ReleaseMoment) -> ProbeResult:
+        from extractors.un_comtrade.probe import probe
+
+        return probe(http, settings, moment)
 
 
 PUBLISHER = UnComtrade()

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # fetching, parsing and normalising are imported when first u
     # `status` and the settings never load pandas, lxml or requests for them
     import pandas as pd
 
-    from extractors.base import Payload
+    from extractors.base import Payload, ProbeResult, ReleaseMoment
     from extractors.http import HttpSession
     from transforms.months import Month
 
@@ -49,6 +49,11 @@ class UsCensus:
 
     def payload_digest(self, payload: Payload) -> bytes:
         return payload.content  # the month's finality (the annual revision) is the calendar's
+
+    def probe(self, http: HttpSession, settings: UsCensusSettings, moment: ReleaseMoment) -> ProbeResult:
+        from extractors.us_census.probe import probe
+
+        return probe(http, settings, moment)
 
 
 PUBLISHER = UsCensus()

@@ -21,7 +21,10 @@ class UsCensusCalendar(ReleaseCalendar):
     lag_months = 2
     first_day = 3
     late_after_day = 7
-    note = "month M about five weeks after its end; annual revision in June"
+    note = "month M about five weeks after its end, 08:30 Eastern; annual revision in June"
+    timezone = "America/New_York"
+    release_time = dt.time(8, 30)  # as of 2026-12: the FT-900 release comes out at 8:30 a.m. ET
+    weekdays_only = True
 
     def revision_window(self, settings: PublisherSettings) -> int:
         return 13  # the annual revision covers the previous calendar year (up to 13 months back)

@@ -1,0 +1,300 @@
+"""Fresh within minutes (issue 29): release moments, probes, the watch, fetch claims and the lag.
+
+The watch's decisions are pure (flows/watching.py) and tested on a clock given to them; the flow runs
+against the replay server on the demo's releases, at moments given with --as-of."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, text
+
+from demo.replay import ReplayServer
+from extractors import get_publisher
+from extractors.base import Probing, ReleaseMoment
+from extractors.errors import TradeflowError
+from extractors.http import HttpPolicy, HttpSession
+from flows.planning import CellState
+from flows.runtime import reset_runtime, runtime
+from flows.settings import load_settings
+from flows.watching import due_releases, in_probe_window
+from tests.helpers import empty_config, run_cli, table_rows
+from warehouse.claims import claim_fetch
+
+ROOT = Path(__file__).resolve().parents[1]
+SEOUL = ZoneInfo("Asia/Seoul")
+FLASH = get_publisher("kr_customs_flash").calendar
+NOV = dt.date(2026, 11, 1)
+NOV_20_DAYS = next(m for m in FLASH.release_moments(NOV) if m.days == 20)  # 2026-11-23 09:00 KST
+SCOPES = ["items:export", "items:import", "partners:export", "partners:import"]
+
+
+def at(text_: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text_)
+
+
+# ---------------------------------------------------------------------------------------- the windows
+
+
+def test_release_moments_state_the_publishers_time_and_zone() -> None:
+    assert NOV_20_DAYS.earliest == dt.datetime(2026, 11, 23, 9, 0, tzinfo=SEOUL)  # the 21st a Saturday
+    kr = get_publisher("kr_customs").calendar.release_moments(dt.date(2026, 10, 1))
+    assert [(m.first, m.time, m.timezone) for m in kr] == [(dt.date(2026, 11, 1), dt.time(9), "Asia/Seoul")]
+    census = get_publisher("us_census").calendar.release_moments(dt.date(2026, 10, 1))
+    assert census[0].earliest.isoformat() == "2026-12-03T08:30:00-05:00" and census[0].last == dt.date(
+        2026, 12, 7
+    )
+    assert get_publisher("cn_customs").calendar.release_moments(dt.date(2026, 1, 1)) == []  # with February
+    assert get_publisher("un_comtrade").calendar.next_release(at("2026-12-06T00:00+00:00")) is None
+
+
+@pytest.mark.parametrize(
+    ("now", "inside"),
+    [
+        ("2026-11-23T09:00+09:00", True),
+        ("2026-11-23T09:59+09:00", True),
+        ("2026-11-23T00:05+00:00", True),  # the same instant written in UTC
+        ("2026-11-23T08:59+09:00", False),
+        ("2026-11-23T10:00+09:00", False),
+        ("2026-11-25T09:30+09:00", True),  # late: the two days after the last expected one
+        ("2026-11-26T09:30+09:00", False),
+        ("2026-11-22T09:30+09:00", False),  # before the release day
+    ],
+)
+def test_a_release_is_probed_only_inside_its_window(now: str, inside: bool) -> None:
+    assert in_probe_window(NOV_20_DAYS, at(now), probe_minutes=60) is inside
+
+
+def test_a_moment_without_a_time_of_day_is_never_probed() -> None:
+    untimed = ReleaseMoment(NOV, dt.date(2026, 12, 1), dt.date(2026, 12, 1), None, "UTC")
+    assert not in_probe_window(untimed, at("2026-12-01T00:10+00:00"), probe_minutes=24 * 60)
+
+
+def test_due_releases_are_the_windows_open_now_with_a_scope_not_loaded_since() -> None:
+    now = at("2026-11-23T09:05+09:00")
+    due = due_releases(FLASH, SCOPES, {}, now, 60, first_month=dt.date(2025, 1, 1))
+    assert [(d.moment.label(), d.scopes) for d in due] == [("2026-11 days 1-20", SCOPES)]
+    after = NOV_20_DAYS.earliest + dt.timedelta(minutes=2)
+    before = NOV_20_DAYS.earliest - dt.timedelta(days=1)  # the days 1-10 load: not this release
+    cells = {
+        ("items:export", NOV): CellState("loaded", after),
+        ("items:import", NOV): CellState("unchanged", after),
+        ("partners:export", NOV): CellState("loaded", before),
+        ("partners:import", NOV): CellState("failed", after),
+    }
+    (left,) = due_releases(FLASH, SCOPES, cells, now, 60, first_month=dt.date(2025, 1, 1))
+    assert left.scopes == ["partners:export", "partners:import"]
+    assert due_releases(FLASH, SCOPES, {}, now, 60, first_month=dt.date(2026, 12, 1)) == []
+    assert due_releases(FLASH, SCOPES, {}, at("2026-11-23T11:00+09:00"), 60, dt.date(2025, 1, 1)) == []
+
+
+# ---------------------------------------------------------------------------------------- the probes
+
+PROBED = [  # (source, a month the demo's releases hold, one they do not yet)
+    ("kr_customs", "2026-10", "2026-11", 0),
+    ("kr_customs_flash", "2026-11", "2026-12", 20),
+    ("cn_customs", "2026-10", "2026-11", 0),
+    ("us_census", "2026-09", "2026-10", 0),
+    ("eurostat_comext", "2026-09", "2026-10", 0),
+    ("un_comtrade", "2026-10", "2026-11", 0),
+]
+
+
+def _probe(source: str, month: str, days: int) -> bool | None:
+    """The publisher's probe for one release, with the settings of the environment."""
+    publisher = get_publisher(source)
+    assert isinstance(publisher, Probing)
+    period = dt.date.fromisoformat(f"{month}-01")
+    moment = ReleaseMoment(period, period, period, None, "UTC", days)
+    http = HttpSession(HttpPolicy(max_retries=0, connect_timeout_s=2), secrets=["k"])
+    return publisher.probe(http, load_settings().publisher(source), moment).published
+
+
+@pytest.mark.parametrize(("source", "out", "not_yet", "days"), PROBED, ids=[p[0] for p in PROBED])
+def test_each_probe_tells_out_not_yet_and_unreachable(
+    source: str, out: str, not_yet: str, days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADEFLOW_CONFIG", str(ROOT / "demo" / "tradeflow.toml"))
+    monkeypatch.setenv("TRADEFLOW_KR_CUSTOMS_SERVICE_KEY", "k")
+    with ReplayServer() as replay:
+        for name, url in replay.base_urls().items():
+            monkeypatch.setenv(name, url)
+        assert _probe(source, out, days) is True
+        assert _probe(source, not_yet, days) is False
+        # the smallest request: one call each (GACC's index pages: this year's, then the current one)
+        assert len(replay.requests) <= (4 if source == "cn_customs" else 2), replay.requests
+        assert not any("MmUtPrvi" in r and "numOfRows=100" not in r for r in replay.requests)
+    for name, url in replay.base_urls().items():  # the server is gone: nothing listens there any more
+        monkeypatch.setenv(name, url)
+    with pytest.raises(TradeflowError):
+        _probe(source, out, days)
+
+
+# ---------------------------------------------------------------------------------------- the watch
+
+
+@pytest.fixture
+def watching(flow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The flow settings on the demo's watchlist (Korea Customs' preliminary figures included)."""
+    monkeypatch.setenv("TRADEFLOW_CONFIG", str(ROOT / "demo" / "tradeflow.toml"))
+    reset_runtime()
+    return {**flow_env, "TRADEFLOW_CONFIG": str(ROOT / "demo" / "tradeflow.toml")}
+
+
+def _run_watch(as_of: str) -> list[object]:
+    from flows.watch import watch
+
+    result = watch(as_of=as_of)
+    assert isinstance(result, list), result
+    return result
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "2026-11-23T12:00+09:00",  # Korea's window of the morning is over
+        "2026-11-25T03:00+00:00",  # the middle of the night everywhere a publisher is
+        "2026-12-06T15:30+00:00",
+    ],
+)
+def test_outside_every_window_the_watch_makes_no_call(
+    watching: dict[str, str], replay: ReplayServer, as_of: str
+) -> None:
+    assert _run_watch(as_of) == []
+    assert replay.requests == []
+
+
+def test_a_release_is_loaded_minutes_after_its_moment_and_its_lag_is_kept(
+    watching: dict[str, str], replay: ReplayServer
+) -> None:
+    outcomes = _run_watch("2026-11-23T09:05+09:00")
+    assert sorted((o.scope, o.month, o.state) for o in outcomes) == [  # type: ignore[attr-defined]
+        (scope, "2026-11", "loaded") for scope in SCOPES
+    ]
+    services = Counter(r.split("?")[0].rsplit("/", 1)[-1] for r in replay.requests)
+    # one probe (the first service watched), then each service once
+    assert services == {
+        "getPrlstMmUtPrviExpAcrs": 2,
+        "getPrlstMmUtPrviImpAcrs": 1,
+        "getCntyMmUtPrviExpAcrs": 1,
+        "getCntyMmUtPrviImpAcrs": 1,
+    }
+    engine = runtime().engine
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT latest_published_at, latest_loaded_at, lag_minutes FROM source_freshness"
+                " WHERE source = 'kr_customs_flash'"
+            )
+        ).one()
+    published = _instant(row.latest_published_at)
+    loaded = _instant(row.latest_loaded_at)
+    assert published == at("2026-11-23T00:05+00:00")  # the moment the probe saw it out
+    assert abs(float(row.lag_minutes) - (loaded - published).total_seconds() / 60) < 0.01
+    # `tradeflow status`, as a person reads it: the lag beside the source (simulated publication: days ago).
+    status = run_cli(watching, "status")
+    assert status.returncode == 0, status.stderr
+    (line,) = [
+        ln for ln in status.stdout.splitlines() if ln.startswith("kr_customs_flash ") and "2026-11" in ln
+    ]
+    assert f" {float(row.lag_minutes) / 1440:.1f} d " in line, status.stdout
+    assert "lag" in status.stdout.splitlines()[status.stdout.splitlines().index(line) - 1]
+    # The next run, ten minutes later: loaded since its moment, so not even probed.
+    replay.requests.clear()
+    assert _run_watch("2026-11-23T09:15+09:00") == []
+    assert replay.requests == []
+
+
+def test_a_release_not_out_yet_is_probed_and_nothing_is_written(
+    watching: dict[str, str], replay: ReplayServer
+) -> None:
+    assert _run_watch("2026-12-11T09:05+09:00") == []  # days 1-10 of December: not in the releases
+    assert len(replay.requests) == 1 and "strtYymm=202612" in replay.requests[0]
+    assert table_rows(runtime().engine, "ingest_status", order="source") == []  # a probe writes nothing
+
+
+def _instant(value: object) -> dt.datetime:
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.astimezone(dt.UTC)
+
+
+def test_two_watch_runs_at_once_fetch_each_release_once(
+    watching: dict[str, str], replay: ReplayServer
+) -> None:
+    """Two processes, as two overlapping scheduled runs are: both probe; each release is fetched once."""
+    replay.latency_s = 1.0  # a distant publisher: both runs are probing before either has loaded
+    env = {**watching}
+    args = [sys.executable, "-m", "flows", "watch", "--as-of", "2026-11-23T09:05+09:00"]
+    import os
+
+    runs = [subprocess.Popen(args, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]  # fmt: skip
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    fetched = Counter(r.split("?")[0].rsplit("/", 1)[-1] for r in replay.requests)
+    assert fetched["getPrlstMmUtPrviImpAcrs"] == fetched["getCntyMmUtPrviExpAcrs"] == 1, replay.requests
+    assert fetched["getCntyMmUtPrviImpAcrs"] == 1 and fetched["getPrlstMmUtPrviExpAcrs"] <= 3
+    releases = Counter(
+        r["scope"] for r in table_rows(runtime().engine, "release") if r["source"] == "kr_customs_flash"
+    )
+    assert releases == dict.fromkeys(SCOPES, 1)
+
+
+def test_a_claim_is_won_by_one_of_many_at_once(engine: Engine) -> None:
+    since = at("2026-11-23T09:00+09:00")
+    now = at("2026-11-23T09:05+09:00")
+    won: list[str] = []
+
+    def claim(holder: str) -> None:
+        if claim_fetch(engine, "kr_customs_flash", "items:export", NOV, since=since, holder=holder, now=now):
+            won.append(holder)
+
+    threads = [threading.Thread(target=claim, args=(f"run-{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1
+    again = claim_fetch(engine, "kr_customs_flash", "items:export", NOV, since=since, holder=won[0], now=now)
+    assert again  # the holder keeps it
+    later = now + dt.timedelta(minutes=31)  # a run that died mid-fetch holds nothing for long
+    assert claim_fetch(
+        engine, "kr_customs_flash", "items:export", NOV, since=since, holder="other", now=later
+    )
+    next_release = at("2026-12-01T09:00+09:00")  # a claim made before a release's moment is free for it
+    assert claim_fetch(engine, "kr_customs_flash", "items:export", NOV, since=next_release, holder="x",
+                       now=next_release + dt.timedelta(minutes=1))  # fmt: skip
+
+
+def test_sources_tells_each_next_release_in_your_time_and_the_publishers(tmp_path: Path) -> None:
+    env = {"TZ": "America/Los_Angeles", "TRADEFLOW_CONFIG": empty_config(tmp_path)}
+    before = dt.datetime.now(dt.UTC)
+    out = run_cli(env, "sources")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[lines.index("") + 1].split()[:3] == ["source", "next", "release"]
+    pacific = ZoneInfo("America/Los_Angeles")
+    for source in ("kr_customs_flash", "cn_customs", "us_census"):
+        moment = get_publisher(source).calendar.next_release(before)
+        assert moment is not None
+        (line,) = [ln for ln in lines if ln.startswith(f"{source} ") and moment.label() in ln]
+        mine = moment.earliest.astimezone(pacific)
+        assert f"{mine:%a %Y-%m-%d %H:%M} {mine.tzname()}" in line  # yours: PST or PDT
+        assert f"{moment.earliest:%a %Y-%m-%d %H:%M %Z} {moment.timezone}" in line  # the publisher's
+    (comtrade,) = [ln for ln in lines if ln.startswith("un_comtrade ") and "calendar" in ln]
+    assert "no release calendar" in comtrade
+
+
+def test_a_publisher_that_never_releases_on_weekends_is_not_probed_on_one() -> None:
+    census = get_publisher("us_census").calendar
+    (moment,) = census.release_moments(dt.date(2026, 11, 1))  # due from Monday 2027-01-04 (the 3rd: Sunday)
+    assert moment.first == dt.date(2027, 1, 4)
+    assert in_probe_window(moment, at("2027-01-04T08:40-05:00"), 60)
+    assert not in_probe_window(moment, at("2027-01-09T08:40-05:00"), 60)  # a Saturday, late days
