@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from warehouse.read import release_lags
-from warehouse.status import read_status, warnings_of
+from warehouse.status import read_status, release_lags, warnings_of
 
 STATE_MARKS = {"loaded": "L", "unchanged": "=", "not_published": ".", "failed": "F", "interrupted": "I"}
 

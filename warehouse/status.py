@@ -196,3 +196,27 @@ def release_counts(engine: Engine, release_id: int) -> tuple[int, int]:
             text("SELECT count(*) FROM trade_flow_revision WHERE release_id = :r"), {"r": release_id}
         ).scalar_one()
     return int(inserted), int(revised)
+
+
+def release_lags(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Each source's latest release: when it was published (where known), loaded, and the lag between."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT source, latest_published_at, latest_loaded_at, lag_minutes FROM source_freshness")
+        ).all()
+    return {
+        r.source: {
+            "latest_published_at": _iso(r.latest_published_at),
+            "latest_loaded_at": _iso(r.latest_loaded_at),
+            "lag_minutes": None if r.lag_minutes is None else round(float(r.lag_minutes), 1),
+        }
+        for r in rows
+    }
+
+
+def _iso(value: Any) -> str | None:
+    """An instant as ISO text in UTC (SQLite hands back its stored text, PostgreSQL a datetime)."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
