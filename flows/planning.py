@@ -23,6 +23,7 @@ LOADED_STATES = frozenset({"loaded", "unchanged"})
 class CellState:
     state: str
     last_checked: dt.datetime
+    last_changed: dt.datetime | None = None  # when its figures last changed (a load that wrote some)
 
 
 @dataclass(frozen=True)

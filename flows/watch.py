@@ -42,9 +42,9 @@ def probe_release(rt: Runtime, source: str, moment: ReleaseMoment) -> ProbeResul
         return ProbeResult(None, f"probe failed, fetching: {rt.redact(str(exc))}")
 
 
-def plan_watch(rt: Runtime, now: dt.datetime, holder: str) -> list[Planned]:
-    """Probe what is due now and claim the releases found out (or that no probe can tell about)."""
-    log = get_run_logger()
+def plan_watch(rt: Runtime, now: dt.datetime, holder: str, log: Any) -> list[Planned]:
+    """Probe what is due now and claim the releases found out (or that no probe can tell about). `log`:
+    the run's logger (a logging.Logger outside a flow)."""
     planned: list[Planned] = []
     for source in rt.settings.sources:
         settings = rt.settings.publisher(source)
@@ -90,7 +90,7 @@ def watch(as_of: str = "") -> list[Outcome] | State[Any]:
     from prefect.runtime import flow_run
 
     holder = str(flow_run.id or uuid.uuid4())
-    planned = plan_watch(rt, now, holder)
+    planned = plan_watch(rt, now, holder, get_run_logger())
     if not planned:
         get_run_logger().info("watch at %s: nothing due", now.isoformat(timespec="minutes"))
         return []

@@ -19,7 +19,6 @@ from flows.planning import CellState
 from transforms.months import Month, add_months
 
 LATE_DAYS = 2  # days after a release's last expected day on which the watch still probes for it
-LOADED = ("loaded", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,9 @@ def in_probe_window(moment: ReleaseMoment, now: dt.datetime, probe_minutes: int)
 
 
 def loaded_since(cell: CellState | None, since: dt.datetime) -> bool:
-    return cell is not None and cell.state in LOADED and cell.last_checked >= since
+    """The release is in: a load since its moment wrote figures. (A check since then that found the
+    payload unchanged is not enough: the publisher may post a few minutes after its time.)"""
+    return cell is not None and cell.last_changed is not None and cell.last_changed > since
 
 
 def due_releases(
