@@ -1,6 +1,6 @@
 """The watch plus the nightly against the nightly alone, over a quarter of simulated time (issue 29).
 
-python -m bench.watch_case [--start 2026-09-01] [--days 91] [--seed 7] [--probe-minutes 60]
+python -m bench.watch_case [--start 2026-09-01] [--days 91] [--seed 7] [--probe-minutes 20]
 
 The replay server "publishes" each source's releases at their release moments on a simulated clock: a
 release's files appear in the folder it serves at a moment drawn, with the seed, inside the publisher's
@@ -13,7 +13,8 @@ times, and the flows' own planning decides what is fetched:
 - `watch`: the same nightly, and a watch pass every 10 minutes (the `watch` deployment's planning, probes,
   claims and loads).
 
-Both start from the same warehouse, loaded by one nightly at the start (not counted). For each release
+Both start from the same warehouse, loaded by the nightly of the first day at 02:30 Seoul time (its calls
+not counted). For each release
 published in the quarter: the lag from its publication to its figures in the warehouse (the first run
 that loaded every scope of it). For each publisher: calls per day. At the end, the two warehouses' figures
 and revisions are compared. Prints one JSON line and the table for bench/README.md.
@@ -120,7 +121,13 @@ def schedule(rng: random.Random) -> list[Publication]:
         period = dt.date.fromisoformat(f"{month}-01")
         ym = month.replace("-", "")
 
-        def add(source: str, files: dict[str, str], days: int = 0, at: dt.datetime | None = None) -> None:
+        def add(
+            source: str,
+            files: dict[str, str],
+            days: int = 0,
+            at: dt.datetime | None = None,
+            period: dt.date = period,
+        ) -> None:
             when = at or _moment(source, period, days, rng)
             assert when is not None
             pubs.append(Publication(when, source, period, days, files, revision=at is not None))
@@ -139,7 +146,13 @@ def schedule(rng: random.Random) -> list[Publication]:
             add("kr_customs_flash", files, days)
         if period.month != 1:
             add("cn_customs", {f"cn_customs/demo-table4-usd-{month}.html": mk.gacc_page(month, k)})
-        add("us_census", {f"us_census/{f}_{month}.json": json.dumps(mk.census(f, month, k)) for f in ("exports", "imports")})
+        add(
+            "us_census",
+            {
+                f"us_census/{f}_{month}.json": json.dumps(mk.census(f, month, k))
+                for f in ("exports", "imports")
+            },
+        )
         add("eurostat_comext", {f"eurostat_comext/EU27_2020_{month}.csv": mk.comext(month, k)})
         add("un_comtrade", {f"un_comtrade/410_{ym}.json": json.dumps(mk.comtrade(month, k))})
     return sorted(pubs, key=lambda p: p.at)
@@ -152,7 +165,9 @@ def publish(root: Path, pub: Publication, gacc_months: list[str]) -> None:
         target.write_text(body, encoding="utf-8")
     if pub.source == "cn_customs":
         gacc_months.append(f"{pub.period:%Y-%m}")
-        (root / "cn_customs" / "preliminary.html").write_text(mk.gacc_index(sorted(gacc_months)), encoding="utf-8")
+        (root / "cn_customs" / "preliminary.html").write_text(
+            mk.gacc_index(sorted(gacc_months)), encoding="utf-8"
+        )
 
 
 def source_of(path: str) -> str:
@@ -172,7 +187,9 @@ def source_of(path: str) -> str:
 
 
 class Simulation:
-    def __init__(self, mode: str, start: dt.datetime, end: dt.datetime, pubs: list[Publication], probe_min: int):
+    def __init__(
+        self, mode: str, start: dt.datetime, end: dt.datetime, pubs: list[Publication], probe_min: int
+    ):
         self.mode, self.start, self.end, self.pubs = mode, start, end, pubs
         self.folder = Path(tempfile.mkdtemp(prefix=f"watch-{mode}-"))
         self.served = self.folder / "served"
@@ -197,10 +214,10 @@ class Simulation:
                     "TRADEFLOW_WATCH_PROBE_MINUTES": str(self.probe_min),
                 }
             )
+            from flows.releases import ingest_release
             from flows.runtime import reset_runtime, runtime
             from flows.schedule import plan_nightly
             from flows.watch import plan_watch
-            from flows.releases import ingest_release
 
             reset_runtime()
             rt = runtime()
@@ -270,7 +287,7 @@ def _quantiles(minutes: list[float]) -> tuple[float, float] | None:
     if not minutes:
         return None
     ordered = sorted(minutes)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered), p95
 
 
@@ -279,10 +296,11 @@ def main() -> None:
     parser.add_argument("--start", default="2026-09-01")
     parser.add_argument("--days", type=int, default=91)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--probe-minutes", type=int, default=60)
+    parser.add_argument("--probe-minutes", type=int, default=20)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    start = dt.datetime.combine(dt.date.fromisoformat(args.start), dt.time(0), tzinfo=dt.UTC)
+    # The quarter starts with the nightly of its first day (02:30 Seoul time), which loads what is out.
+    start = dt.datetime.combine(dt.date.fromisoformat(args.start), dt.time(2, 30), tzinfo=SEOUL)
     end = start + dt.timedelta(days=args.days)
     pubs = schedule(random.Random(args.seed))
     results = {}
@@ -296,11 +314,15 @@ def main() -> None:
         for mode in ("nightly", "watch"):
             lags = [(p.landed[mode] - p.at).total_seconds() / 60 for p in counted if mode in p.landed]
             q = _quantiles(lags)
-            line[f"{mode}_median_min"], line[f"{mode}_p95_min"] = (round(q[0], 1), round(q[1], 1)) if q else (None, None)
+            line[f"{mode}_median_min"], line[f"{mode}_p95_min"] = (
+                (round(q[0], 1), round(q[1], 1)) if q else (None, None)
+            )
             line[f"{mode}_missed"] = len(counted) - len(lags)
             line[f"{mode}_calls_per_day"] = round(results[mode]["calls"].get(source, 0) / args.days, 2)
         nightly_calls = results["nightly"]["calls"].get(source, 0)
-        line["calls_ratio"] = round(results["watch"]["calls"].get(source, 0) / nightly_calls, 2) if nightly_calls else None
+        line["calls_ratio"] = (
+            round(results["watch"]["calls"].get(source, 0) / nightly_calls, 2) if nightly_calls else None
+        )
         rows.append(line)
     same = results["nightly"]["figures"] == results["watch"]["figures"]
     doc = {
@@ -315,18 +337,26 @@ def main() -> None:
     }
     print(json.dumps(doc))
     print()
-    print("| source | releases | lag, nightly alone: median / p95 | lag, watch + nightly: median / p95 | calls a day, nightly alone | calls a day, watch + nightly | ratio |")
+    print(
+        f"Same figures at the end: {'yes' if same else 'NO'} ({doc['figures']} figures); revisions: nightly alone "
+        f"{doc['revisions']['nightly']}, watch + nightly {doc['revisions']['watch']}."
+    )
+    print()
+    print(
+        "| source | releases | lag, nightly alone: median / p95 | lag, watch + nightly: median / p95 | calls a day, nightly alone | calls a day, watch + nightly | ratio |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        def lag(mode: str) -> str:
-            if r[f"{mode}_median_min"] is None:
-                return "-"
-            return f"{_fmt(r[f'{mode}_median_min'])} / {_fmt(r[f'{mode}_p95_min'])}"
-
         print(
-            f"| {r['source']} | {r['releases']} | {lag('nightly')} | {lag('watch')} | {r['nightly_calls_per_day']} | "
-            f"{r['watch_calls_per_day']} | {r['calls_ratio']}x |"
+            f"| {r['source']} | {r['releases']} | {_lag(r, 'nightly')} | {_lag(r, 'watch')} | "
+            f"{r['nightly_calls_per_day']} | {r['watch_calls_per_day']} | {r['calls_ratio']}x |"
         )
+
+
+def _lag(row: dict[str, Any], mode: str) -> str:
+    if row[f"{mode}_median_min"] is None:
+        return "-"
+    return f"{_fmt(row[f'{mode}_median_min'])} / {_fmt(row[f'{mode}_p95_min'])}"
 
 
 def _fmt(minutes: float) -> str:

@@ -20,7 +20,10 @@ def scopes_of(settings: Settings, source: str) -> list[str]:
 
 
 def grid_of(rt: Runtime, source: str) -> dict[tuple[str, Month], CellState]:
-    return {(c.scope, c.period): CellState(c.state, c.last_checked, c.last_changed) for c in read_status(rt.engine, source)}
+    return {
+        (c.scope, c.period): CellState(c.state, c.last_checked, c.last_changed)
+        for c in read_status(rt.engine, source)
+    }
 
 
 def plan_nightly(rt: Runtime, sources: list[str], today: dt.date) -> list[Planned]:

@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     # The watch deployment (README "Fresh within minutes"): its schedule, and how long after each
     # publisher's release time it keeps probing for a release that is due.
     watch_interval_min: int = Field(10, ge=1, le=60)
-    watch_probe_minutes: int = Field(60, ge=1, le=720)
+    watch_probe_minutes: int = Field(20, ge=1, le=720)
 
     # Scaling out (README "Scaling out").
     task_runner: Literal["thread", "dask"] = "thread"
