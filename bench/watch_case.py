@@ -231,7 +231,7 @@ class Simulation:
                 with time_machine.travel(t, tick=False):
                     planned = []
                     if self.mode == "watch" and not first:
-                        planned += plan_watch(rt, t, f"bench-{self.mode}", log)
+                        planned += plan_watch(rt, t, f"bench-{self.mode}", log, observed=t)
                     local = t.astimezone(SEOUL)
                     if first or (local.hour, local.minute) == (2, 30):
                         planned += plan_nightly(rt, list(rt.settings.sources), local.date())

@@ -142,7 +142,7 @@ def _cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
     with prefect_api():
         from flows.prefect_flows import run_watch_cli
 
-        return run_watch_cli(args.as_of)
+        return run_watch_cli(args.as_of or "")
 
 
 def _cmd_probe(settings: Settings, args: argparse.Namespace) -> int:
@@ -216,12 +216,20 @@ def _selection(settings: Settings, args: argparse.Namespace, since: dt.date) -> 
     """The line or group asked for; a concordance group is made of the codes the line has figures for."""
     from transforms.headline import HeadlineError, Selection, select
 
+    groups = settings.code_groups
+    if args.commodity in groups or settings.concordance_group(args.commodity) is not None:
+        from warehouse.growth import line_codes
+
+        own = line_codes(_engine(settings), args.source, args.reporter, args.partner, args.flow, since)
+        if args.commodity in own:  # the source's own code of that name (Korea Customs' `semiconductors`)
+            return select(
+                args.source, args.reporter, args.partner, args.flow, args.commodity, {}, args.currency
+            )
     group = settings.concordance_group(args.commodity)
     if group is None:
         return select(
-            args.source, args.reporter, args.partner, args.flow, args.commodity, settings.code_groups,
-            args.currency,
-        )  # fmt: skip
+            args.source, args.reporter, args.partner, args.flow, args.commodity, groups, args.currency
+        )
     from extractors import get_concordance
     from transforms.groups import Members, compose
     from warehouse.growth import line_codes
@@ -245,8 +253,11 @@ def _selection(settings: Settings, args: argparse.Namespace, since: dt.date) -> 
 def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from transforms.headline import against_json, against_line
+    from transforms.headline import HeadlineError, against_json, against_line
 
+    if args.days and args.through_month is None:
+        raise ValueError("--days N needs --through-month M: the month whose first N days are asked for")
+    args.through_month = args.through_month or 12
     selection = _selection(settings, args, since=dt.date(args.year - 1, 1, 1))
     engine = _engine(settings)
     found = _headline_of(engine, selection, args)
@@ -254,7 +265,10 @@ def _cmd_headline(settings: Settings, args: argparse.Namespace) -> int:
     if args.against:
         if args.against == selection.source:
             raise ValueError(f"--against {args.against}: name another source than --source")
-        other = _headline_of(engine, dataclasses.replace(selection, source=args.against), args)
+        try:
+            other = _headline_of(engine, dataclasses.replace(selection, source=args.against), args)
+        except HeadlineError as exc:
+            raise HeadlineError(f"--against {args.against}: {exc}") from None
     if args.format == "json":
         doc = found.as_json()
         if other is not None:
@@ -375,10 +389,12 @@ def _days(text: str) -> int:
 
 def _instant(text: str) -> str:
     try:
-        dt.datetime.fromisoformat(text)
+        moment = dt.datetime.fromisoformat(text)
+        if not 1900 <= moment.year <= 2999:
+            raise ValueError(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a moment: write it as 2026-12-11T09:05+09:00"
+            f"{text!r} is not a moment of the years 1900-2999: write it as 2026-12-11T09:05+09:00"
         ) from None
     return text
 
@@ -453,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of",
         type=_instant,
-        default="",
+        default=None,
         metavar="YYYY-MM-DDTHH:MM[+ZZ:ZZ]",
         help="the moment to watch at (default: now; without a zone, UTC)",
     )
@@ -502,7 +518,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selectors(p)
     p.add_argument("--year", type=int, required=True)
     p.add_argument(
-        "--through-month", type=_month_number, default=12, metavar="M", help="the year to date to month M"
+        "--through-month",
+        type=_month_number,
+        default=None,
+        metavar="M",
+        help="the year to date to month M (default: the year); with --days, the month whose first days",
     )
     p.add_argument(
         "--days",

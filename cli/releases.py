@@ -45,7 +45,13 @@ def probe_line(settings: Settings, source: str, period: dt.date, days: int) -> t
 
     publisher = get_publisher(source)
     calendar = publisher.calendar
-    moments = [m for m in calendar.release_moments(period) if m.days == days]
+    if not 1900 <= period.year <= 2999:
+        raise ValueError(f"{source} {period:%Y-%m}: not a month tradeflow can ask for (1900-2999)")
+    releases = calendar.release_moments(period)
+    moments = [m for m in releases if m.days == days]
+    if days and not moments:
+        kinds = ", ".join(m.label() for m in releases) or f"{period:%Y-%m} (the month)"
+        raise ValueError(f"{source} publishes no figures for days 1-{days}; its releases: {kinds}")
     moment = moments[0] if moments else ReleaseMoment(period, period, period, None, calendar.timezone, days)
     if not isinstance(publisher, Probing):
         return f"{source} {moment.label()}: no probe for this publisher", None

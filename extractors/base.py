@@ -179,11 +179,13 @@ class ReleaseCalendar:
         ]
 
     def next_release(self, after: dt.datetime) -> ReleaseMoment | None:
-        """The first release expected after the instant `after` (None: the publisher has no calendar)."""
+        """The first release expected after the instant `after`, or one whose possible days are not over
+        yet (it may still come today or later); None: the publisher has no calendar."""
         start = add_months(after.date().replace(day=1), -self.lag_months - 1)
         for k in range(15):
             for moment in self.release_moments(add_months(start, k)):
-                if moment.earliest > after:
+                ends = dt.datetime.combine(moment.last, dt.time(23, 59), tzinfo=_zone(moment.timezone))
+                if moment.earliest > after or (moment.last > moment.first and ends > after):
                     return moment
         return None
 

@@ -8,6 +8,7 @@ and `backfill` on demand.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
@@ -57,7 +58,12 @@ def build_deployments(settings: Settings) -> list[Any]:
     watch_deployment = watch.to_deployment(
         name="watch",
         schedules=[
-            Interval(settings.watch_interval_min * 60, slug=watch_in_words(settings.watch_interval_min))
+            # anchored on the hour: runs fall at the publishers' round release times (09:00, 08:30, ...)
+            Interval(
+                settings.watch_interval_min * 60,
+                anchor_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                slug=watch_in_words(settings.watch_interval_min),
+            )
         ],
         description=f"{watch_in_words(settings.watch_interval_min)}: probes each enabled source whose release "
         "is due (inside its release window, and no call outside it) and loads a release the moment it is out.",

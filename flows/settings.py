@@ -282,6 +282,15 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _watch_windows(self) -> Settings:
+        if self.watch_probe_minutes < self.watch_interval_min:
+            raise ValueError(
+                f"watch_probe_minutes ({self.watch_probe_minutes}) is shorter than watch_interval_min "
+                f"({self.watch_interval_min}): a release's probe window could fall between two watch runs"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _publisher_settings(self) -> Settings:
         known = publisher_ids()
         for name, table in (

@@ -42,13 +42,18 @@ def probe_release(rt: Runtime, source: str, moment: ReleaseMoment) -> ProbeResul
         return ProbeResult(None, f"probe failed, fetching: {rt.redact(str(exc))}")
 
 
-def plan_watch(rt: Runtime, now: dt.datetime, holder: str, log: Any) -> list[Planned]:
-    """Probe what is due now and claim the releases found out (or that no probe can tell about). `log`:
-    the run's logger (a logging.Logger outside a flow)."""
+def plan_watch(
+    rt: Runtime, now: dt.datetime, holder: str, log: Any, observed: dt.datetime | None = None
+) -> list[Planned]:
+    """Probe what is due at `now` and claim the releases found out (or that no probe can tell about).
+    `observed`: the real moment of the probes, recorded as a release's publication time where the
+    publisher states none (None for a rehearsal at another moment). `log`: the run's logger."""
     planned: list[Planned] = []
     for source in rt.settings.sources:
         settings = rt.settings.publisher(source)
         if settings.key_required and not settings.key():
+            variable = f"TRADEFLOW_{source.upper()}_{str(settings.key_field).upper()}"
+            log.warning("%s skipped: it needs a key (%s)", source, variable)
             continue
         calendar = get_publisher(source).calendar
         due = due_releases(
@@ -72,7 +77,7 @@ def plan_watch(rt: Runtime, now: dt.datetime, holder: str, log: Any) -> list[Pla
                 ):
                     log.info("%s %s %s: another watch run is fetching it", source, moment.label(), scope)
                     continue
-                seen = found.published_at or (now if found.published else None)
+                seen = found.published_at or (observed if found.published else None)
                 reason = f"watch: {moment.label()} {state}"
                 planned.append(Planned(source, scope, moment.period, reason, published_at=seen))
     return planned
@@ -84,13 +89,16 @@ def watch(as_of: str = "") -> list[Outcome] | State[Any]:
     interrupt.install()
     rt = runtime()
     rt.start_run()
-    now = dt.datetime.fromisoformat(as_of) if as_of.strip() else dt.datetime.now(dt.UTC)
+    real = dt.datetime.now(dt.UTC)
+    now = dt.datetime.fromisoformat(as_of) if as_of.strip() else real
     if now.tzinfo is None:
         now = now.replace(tzinfo=dt.UTC)
     from prefect.runtime import flow_run
 
     holder = str(flow_run.id or uuid.uuid4())
-    planned = plan_watch(rt, now, holder, get_run_logger())
+    # At another moment (`as_of`), a rehearsal: what is due then, against the warehouse as it is now; a
+    # probe's answer then is not a sighting at that moment, so no publication time is recorded.
+    planned = plan_watch(rt, now, holder, get_run_logger(), observed=None if as_of.strip() else real)
     if not planned:
         get_run_logger().info("watch at %s: nothing due", now.isoformat(timespec="minutes"))
         return []

@@ -313,6 +313,7 @@ def test_sqlite_views_declare_every_column_so_duckdb_reads_numbers(history: Engi
     assert _duckdb_types(db_file, "trade_flow_growth")["period"] == "DATE"
     freshness = _duckdb_types(db_file, "source_freshness")
     assert (freshness["last_checked"], freshness["failed_releases"]) == ("TIMESTAMP", "BIGINT")
+    assert (freshness["latest_published_at"], freshness["lag_minutes"]) == ("TIMESTAMP", "DOUBLE")  # 0014
     before = {v: read_view(history, v) for v in views}
     # The rows are the views' own: down to 0010 and up again reads the same frames.
     downgrade(history, "0010_query_reader")
@@ -320,8 +321,9 @@ def test_sqlite_views_declare_every_column_so_duckdb_reads_numbers(history: Engi
         assert any(not r[2] for r in conn.exec_driver_sql("PRAGMA table_info(mirror_flows)"))
         down = {v: read_view(history, v) for v in views}
     upgrade(history)
-    for view in views:  # 0013's period_days is the one column 0010 did not have
+    later = ["period_days", "latest_published_at", "latest_loaded_at", "lag_minutes"]  # 0013's and 0014's
+    for view in views:
         pd.testing.assert_frame_equal(
-            before[view].drop(columns="period_days", errors="ignore"), down[view], check_dtype=False
+            before[view].drop(columns=later, errors="ignore"), down[view], check_dtype=False
         )
         pd.testing.assert_frame_equal(before[view], read_view(history, view), check_dtype=False)

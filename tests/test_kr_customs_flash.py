@@ -120,6 +120,20 @@ def test_the_service_comes_from_the_scope_or_the_file_name(tmp_path: Path) -> No
     assert caught.value.url == anonymous.resolve().as_uri()
     told = payload_from_file("kr_customs_flash", anonymous, scope="getCntyMmUtPrviImpAcrs")
     assert told.scope == "partners:import"
+    # a scope that contradicts the file's own name: one of the two is wrong
+    named = tmp_path / "getCntyMmUtPrviImpAcrs_202301.xml"
+    with pytest.raises(
+        ParseError, match=r"the scope given \(partners:export.*not the service the file's name"
+    ):
+        canonical_rows(
+            "kr_customs_flash", payload_from_file("kr_customs_flash", named, scope="partners:export")
+        )
+    # only the file's own name counts, not a folder's
+    folder = tmp_path / "cntyMmUtPrviImpAcrs"
+    folder.mkdir()
+    (folder / "answer.xml").write_bytes(body)
+    with pytest.raises(ParseError, match="which of the four"):
+        canonical_rows("kr_customs_flash", payload_from_file("kr_customs_flash", folder / "answer.xml"))
     with pytest.raises(ValueError, match="not a kr_customs_flash scope"):
         payload_from_file("kr_customs_flash", anonymous, scope="partners")
 
@@ -335,6 +349,16 @@ def test_headline_sets_the_preliminary_month_beside_the_final_one(db_url: str, t
         "export", "--year", "2026", "--against", "kr_customs_flash",
     )  # fmt: skip
     assert missing.returncode == 1 and "no figures" in missing.stderr and "Traceback" not in missing.stderr
+    absent = run_cli(
+        env, "headline", "--source", "kr_customs", "--reporter", "KOR", "--partner", "CHN", "--flow",
+        "export", "--year", "2026", "--through-month", "2", "--against", "us_census",
+    )  # fmt: skip
+    assert absent.returncode == 1 and absent.stderr.startswith(
+        "tradeflow headline: --against us_census: no figures"
+    )
+    no_month = run_cli(env, "headline", "--source", "kr_customs_flash", "--reporter", "KOR", "--flow", "export",
+                       "--year", "2026", "--days", "20")  # fmt: skip
+    assert no_month.returncode == 1 and "--days N needs --through-month M" in no_month.stderr
 
 
 def test_chart_draws_the_first_days_of_each_month_and_never_mixes_them_with_months(
@@ -411,3 +435,22 @@ def test_the_days_chart_reads_as_days_in_a_browser(tmp_path: Path) -> None:
     assert "South Korea's exports to the world, USD, the first 10 days of each month" in text
     assert bars == 1  # October 2026's days 1-10 against October 2025's: +10%
     assert tooltip.startswith("daysOct 2026, days 1-10"), tooltip  # the field is "days", not "months"
+
+
+def test_korea_customs_own_item_is_found_by_its_code_beside_a_group_of_that_name(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`semiconductors` is a default group (HS 8541, 8542) and Korea Customs' own item code: for a source
+    that stores the code, the code wins."""
+    from tests.helpers import empty_config, run_cli
+
+    env = {"TRADEFLOW_DATABASE_URL": db_url, "TRADEFLOW_CONFIG": empty_config(tmp_path)}
+    path = tmp_path / "getPrlstMmUtPrviExpAcrs_202611.xml"
+    path.write_bytes(answer("202611", [("01~20", [40_000_000, 12_000_000, *[1_000_000] * 9])]))
+    assert run_cli(env, "ingest-file", "--source", "kr_customs_flash", str(path)).returncode == 0
+    out = run_cli(env, "headline", "--source", "kr_customs_flash", "--reporter", "KOR", "--flow", "export",
+                  "--commodity", "semiconductors", "--year", "2026", "--through-month", "11", "--days", "20")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(
+        "KOR exports of semiconductors to the world, in the first 20 days of November 2026: USD 12.0 bn"
+    )

@@ -88,7 +88,8 @@ def test_a_publisher_from_another_distribution_runs_end_to_end(
 
     sources = cli("sources")
     assert sources.returncode == 0, sources.stderr
-    (line,) = [row for row in sources.stdout.splitlines() if row.startswith("wonderland")]
+    listing = sources.stdout.split("\n\n", 1)[0]  # the sources; their next releases come below
+    (line,) = [row for row in listing.splitlines() if row.startswith("wonderland")]
     assert line.split()[1:3] == ["yes", "not"] and httpserver.url_for("/").rstrip("/") in line
 
     nightly = cli("nightly", "--source", "wonderland", "--as-of", "2026-10-06")

@@ -172,9 +172,7 @@ def test_outside_every_window_the_watch_makes_no_call(
     assert replay.requests == []
 
 
-def test_a_release_is_loaded_minutes_after_its_moment_and_its_lag_is_kept(
-    watching: dict[str, str], replay: ReplayServer
-) -> None:
+def test_a_release_is_loaded_minutes_after_its_moment(watching: dict[str, str], replay: ReplayServer) -> None:
     outcomes = _run_watch("2026-11-23T09:05+09:00")
     assert sorted((o.scope, o.month, o.state) for o in outcomes) == [  # type: ignore[attr-defined]
         (scope, "2026-11", "loaded") for scope in SCOPES
@@ -187,30 +185,49 @@ def test_a_release_is_loaded_minutes_after_its_moment_and_its_lag_is_kept(
         "getCntyMmUtPrviExpAcrs": 1,
         "getCntyMmUtPrviImpAcrs": 1,
     }
-    engine = runtime().engine
-    with engine.connect() as conn:
+    # A run at another moment (--as-of) is a rehearsal: no publication time is claimed for what it saw.
+    flash = [r for r in table_rows(runtime().engine, "release") if r["source"] == "kr_customs_flash"]
+    assert len(flash) == 4 and all(r["published_at"] is None for r in flash)
+    # The next run, ten minutes later: loaded since its moment, so not even probed.
+    replay.requests.clear()
+    assert _run_watch("2026-11-23T09:15+09:00") == []
+    assert replay.requests == []
+
+
+def test_the_lag_from_a_probe_seeing_a_release_to_its_load_is_kept_and_shown(
+    watching: dict[str, str], replay: ReplayServer
+) -> None:
+    """A probe that sees a release out records when (the watch's real clock); the view and `tradeflow
+    status` show how long the figures took from then to the warehouse."""
+    import logging
+
+    from flows.releases import ingest_release
+    from flows.watch import plan_watch
+
+    rt = runtime()
+    seen = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=7)  # as if the probe had answered 7 minutes ago
+    planned = plan_watch(rt, at("2026-11-23T09:05+09:00"), "test", logging.getLogger("test"), observed=seen)
+    assert {p.published_at for p in planned} == {seen} and len(planned) == 4
+    for p in planned:
+        assert ingest_release(rt, p.source, p.period, p.scope, published_at=p.published_at).state == "loaded"
+    with rt.engine.connect() as conn:
         row = conn.execute(
             text(
                 "SELECT latest_published_at, latest_loaded_at, lag_minutes FROM source_freshness"
                 " WHERE source = 'kr_customs_flash'"
             )
         ).one()
-    published = _instant(row.latest_published_at)
-    loaded = _instant(row.latest_loaded_at)
-    assert published == at("2026-11-23T00:05+00:00")  # the moment the probe saw it out
+    published, loaded = _instant(row.latest_published_at), _instant(row.latest_loaded_at)
+    assert published == seen
     assert abs(float(row.lag_minutes) - (loaded - published).total_seconds() / 60) < 0.01
-    # `tradeflow status`, as a person reads it: the lag beside the source (simulated publication: days ago).
+    assert 7 <= float(row.lag_minutes) < 9
+    # `tradeflow status`, as a person reads it: the lag beside the source, under its heading.
     status = run_cli(watching, "status")
     assert status.returncode == 0, status.stderr
-    (line,) = [
-        ln for ln in status.stdout.splitlines() if ln.startswith("kr_customs_flash ") and "2026-11" in ln
-    ]
-    assert f" {float(row.lag_minutes) / 1440:.1f} d " in line, status.stdout
-    assert "lag" in status.stdout.splitlines()[status.stdout.splitlines().index(line) - 1]
-    # The next run, ten minutes later: loaded since its moment, so not even probed.
-    replay.requests.clear()
-    assert _run_watch("2026-11-23T09:15+09:00") == []
-    assert replay.requests == []
+    lines = status.stdout.splitlines()
+    (line,) = [ln for ln in lines if ln.startswith("kr_customs_flash ") and "2026-11" in ln]
+    assert f" {float(row.lag_minutes):.0f} min " in line, status.stdout
+    assert " lag " in lines[lines.index(line) - 1]
 
 
 def test_a_release_not_out_yet_is_probed_and_nothing_is_written(
@@ -299,3 +316,67 @@ def test_a_publisher_that_never_releases_on_weekends_is_not_probed_on_one() -> N
     assert moment.first == dt.date(2027, 1, 4)
     assert in_probe_window(moment, at("2027-01-04T08:40-05:00"), 60)
     assert not in_probe_window(moment, at("2027-01-09T08:40-05:00"), 60)  # a Saturday, late days
+
+
+def test_the_watch_command_runs_at_the_current_moment_without_as_of(
+    watching: dict[str, str], replay: ReplayServer
+) -> None:
+    """`tradeflow watch` as a person types it: one pass now (it failed on its own empty default)."""
+    result = run_cli(watching, "watch")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for odd in ("tomorrow", "9999-12-31T23:59+09:00"):
+        refused = run_cli(watching, "watch", "--as-of", odd)
+        assert refused.returncode == 2 and "is not a moment of the years 1900-2999" in refused.stderr
+
+
+def test_a_keyed_source_without_its_key_is_said_skipped(
+    watching: dict[str, str], replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from flows.watch import plan_watch
+
+    monkeypatch.delenv("TRADEFLOW_KR_CUSTOMS_SERVICE_KEY")
+    reset_runtime()
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    log = logging.getLogger("test.watch.keys")
+    log.addHandler(Keep())
+    assert plan_watch(runtime(), at("2026-11-23T09:05+09:00"), "t", log) == []
+    assert replay.requests == []
+    assert "kr_customs_flash skipped: it needs a key (TRADEFLOW_KR_CUSTOMS_FLASH_SERVICE_KEY)" in records
+
+
+def test_a_probe_window_shorter_than_the_watch_interval_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.settings import SettingsError
+
+    monkeypatch.setenv("TRADEFLOW_CONFIG", empty_config(tmp_path))
+    monkeypatch.setenv("TRADEFLOW_WATCH_INTERVAL_MIN", "30")
+    monkeypatch.setenv("TRADEFLOW_WATCH_PROBE_MINUTES", "5")
+    with pytest.raises(SettingsError, match=r"shorter than watch_interval_min \(30\)"):
+        load_settings()
+
+
+def test_probe_refuses_a_window_the_publisher_does_not_publish(tmp_path: Path) -> None:
+    env = {"TRADEFLOW_CONFIG": empty_config(tmp_path)}
+    for args, says in (
+        (
+            ("--source", "kr_customs", "--month", "2026-10", "--days", "10"),
+            "kr_customs publishes no figures for days 1-10",
+        ),
+        (
+            ("--source", "kr_customs_flash", "--month", "2026-11", "--days", "15"),
+            "its releases: 2026-11 days 1-10",
+        ),
+        (("--source", "kr_customs_flash", "--month", "9999-12"), "not a month tradeflow can ask for"),
+    ):
+        result = run_cli(env, "probe", *args)
+        assert result.returncode == 1 and says in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

@@ -36,10 +36,18 @@ _ROUNDING = 6
 
 
 def scope_of(payload: Payload) -> FlashScope:
-    """The service the payload answers: its scope, else the service named in its file name or URL."""
+    """The service the payload answers: its scope, else the service its file's name (or the URL's last
+    part) names. A scope that contradicts the file's name is refused: one of the two is wrong."""
+    named = scope_named_in(payload.url.split("?", 1)[0].rsplit("/", 1)[-1])
     if payload.scope and not payload.scope.startswith("file:"):
-        return FlashScope.parse(payload.scope)
-    named = scope_named_in(payload.url.rsplit("/", 1)[-1]) or scope_named_in(payload.url)
+        told = FlashScope.parse(payload.scope)
+        if named is not None and named != told:
+            raise payload.error(
+                ParseError,
+                f"the scope given ({told}, {told.service}) is not the service the file's name names "
+                f"({named}, {named.service}): rename the file or give the right scope",
+            )
+        return told
     if named is None:
         raise payload.error(
             ParseError,
@@ -60,7 +68,8 @@ def window_days(payload: Payload, month: str, text: str) -> tuple[dt.date, int]:
     window = _WINDOW.fullmatch(text)
     if window is None or not 1 <= int(window[1]) <= last:
         raise payload.error(
-            ParseError, f"{month}: priodDt {text!r} is not a window of the month (01~10, 01~20, 01~{last})"
+            ParseError,
+            f"{month}: priodDt {text!r} is not a window of the month (days 1 to N: 01~10, 01~20 or 01~{last})",
         )
     days = int(window[1])
     return period, 0 if days == last else days
