@@ -157,6 +157,7 @@ def _run_watch(as_of: str) -> list[object]:
     return result
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the database plays no part here
 @pytest.mark.parametrize(
     "as_of",
     [
@@ -230,6 +231,7 @@ def test_the_lag_from_a_probe_seeing_a_release_to_its_load_is_kept_and_shown(
     assert " lag " in lines[lines.index(line) - 1]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the database plays no part here
 def test_a_release_not_out_yet_is_probed_and_nothing_is_written(
     watching: dict[str, str], replay: ReplayServer
 ) -> None:
@@ -318,6 +320,7 @@ def test_a_publisher_that_never_releases_on_weekends_is_not_probed_on_one() -> N
     assert not in_probe_window(moment, at("2027-01-09T08:40-05:00"), 60)  # a Saturday, late days
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the database plays no part here
 def test_the_watch_command_runs_at_the_current_moment_without_as_of(
     watching: dict[str, str], replay: ReplayServer
 ) -> None:
@@ -330,6 +333,7 @@ def test_the_watch_command_runs_at_the_current_moment_without_as_of(
         assert refused.returncode == 2 and "is not a moment of the years 1900-2999" in refused.stderr
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the database plays no part here
 def test_a_keyed_source_without_its_key_is_said_skipped(
     watching: dict[str, str], replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
