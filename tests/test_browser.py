@@ -177,9 +177,15 @@ def _submit_and_wait(page: Any, api: str, final: str) -> str:
 
 
 def _backfill_runs(api: str) -> dict[str, str]:
-    """id -> name of the runs of the backfill flow."""
+    """id -> name of the runs of the backfill flow (only those: `serve` also schedules the watch's runs
+    every 10 minutes, a hundred ahead, which filled the API's page of runs)."""
     runs = httpx.post(
-        f"{api}/flow_runs/filter", json={"flow_runs": {"parent_task_run_id": {"is_null_": True}}}, timeout=10
+        f"{api}/flow_runs/filter",
+        json={
+            "flows": {"name": {"any_": ["backfill"]}},
+            "flow_runs": {"parent_task_run_id": {"is_null_": True}},
+        },
+        timeout=10,
     )
     return {r["id"]: r["name"] for r in runs.json() if r["name"] and not r.get("parent_task_run_id")}
 
