@@ -200,6 +200,8 @@ async def _check(api: str, serve: subprocess.Popen[bytes]) -> None:
                 assert (
                     every_10.schedule.interval.total_seconds() == 600 and every_10.slug == "Every 10 minutes"
                 )
+                anchor = every_10.schedule.anchor_date  # on the hour: runs at the round release times
+                assert (anchor.minute, anchor.second) == (0, 0)
                 # Korea's October, five minutes after its moment (the 1st of November, 09:00 Seoul time):
                 # the watch run from its deployment probes, finds it out and loads it.
                 run = await arun_deployment(

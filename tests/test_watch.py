@@ -384,3 +384,14 @@ def test_probe_refuses_a_window_the_publisher_does_not_publish(tmp_path: Path) -
         result = run_cli(env, "probe", *args)
         assert result.returncode == 1 and says in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_the_next_release_is_one_still_open_or_the_first_to_come() -> None:
+    """Census' October may still come on 3-7 December: on the 6th it is the next release, not November's."""
+    census = get_publisher("us_census").calendar
+    open_one = census.next_release(at("2026-12-06T22:00+00:00"))
+    assert open_one is not None and open_one.label() == "2026-10"
+    after = census.next_release(at("2026-12-08T06:00+00:00"))  # the 7th is over in New York
+    assert after is not None and after.label() == "2026-11"
+    flash = FLASH.next_release(at("2026-12-06T22:00+00:00"))  # one-day releases: the first to come
+    assert flash is not None and flash.label() == "2026-12 days 1-10"

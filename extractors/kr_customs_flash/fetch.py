@@ -13,6 +13,7 @@ from extractors.base import Payload
 from extractors.errors import NotPublished
 from extractors.http import HttpSession
 from extractors.kr_customs.fetch import call_service
+from extractors.kr_customs.parse import Answer
 from extractors.kr_customs_flash.calendar import TIMEZONE, release_day
 from extractors.kr_customs_flash.parse import FIELDS
 from extractors.kr_customs_flash.scopes import SOURCE, FlashScope
@@ -29,12 +30,19 @@ def request(
     return f"{settings.base_url}/{scope.path}", {"serviceKey": settings.key() or "", **params}
 
 
+def fetch_answer(
+    http: HttpSession, settings: KrCustomsFlashSettings, period: dt.date, scope: FlashScope
+) -> tuple[Payload, Answer]:
+    """The call, and its answer read once (the fetch and the probe both need it)."""
+    url, params = request(settings, period, scope)
+    key_setting = "TRADEFLOW_KR_CUSTOMS_FLASH_SERVICE_KEY or TRADEFLOW_KR_CUSTOMS_SERVICE_KEY"
+    return call_service(http, SOURCE, url, params, period, str(scope), key_setting, FIELDS)
+
+
 def fetch(
     http: HttpSession, settings: KrCustomsFlashSettings, period: dt.date, scope: FlashScope
 ) -> list[Payload]:
-    url, params = request(settings, period, scope)
-    key_setting = "TRADEFLOW_KR_CUSTOMS_FLASH_SERVICE_KEY or TRADEFLOW_KR_CUSTOMS_SERVICE_KEY"
-    payload, answer = call_service(http, SOURCE, url, params, period, str(scope), key_setting, FIELDS)
+    payload, answer = fetch_answer(http, settings, period, scope)
     if not answer.columns["priodDt"]:
         due = release_day(period, 10)
         raise NotPublished(
